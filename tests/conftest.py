@@ -1,0 +1,92 @@
+import io
+import os
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+GARMENT_DATA = FIXTURES / "garments"
+GARMENT_PHOTOS = sorted((GARMENT_DATA / "images").glob("*.jpg"))
+
+
+def require_services() -> bool:
+    """In CI (REQUIRE_SERVICES=1) a missing service is a failure, never a skip."""
+    return os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def photo_path(prefix: str) -> Path:
+    return next(path for path in GARMENT_PHOTOS if path.name.startswith(prefix))
+
+
+def photo_bytes(prefix: str = "tshirt") -> bytes:
+    return photo_path(prefix).read_bytes()
+
+
+def image_bytes(image_format: str = "JPEG", size=(64, 48), color=(200, 30, 40), **options) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format=image_format, **options)
+    return buffer.getvalue()
+
+
+def upload(name: str, data: bytes, content_type: str = "image/jpeg") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+@pytest.fixture(autouse=True)
+def media_storage(settings, tmp_path):
+    """Each test writes media into its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media"), "base_url": None},
+        },
+    }
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def make_user(db, django_user_model):
+    counter = iter(range(1, 10_000))
+
+    def make(username: str | None = None, **extra):
+        number = next(counter)
+        username = username or f"user{number}"
+        defaults = {"email": f"{username}@example.com", "nickname": f"Nick {number}", "language": "en"}
+        return django_user_model.objects.create_user(username=username, password="a-long-passphrase-1",
+                                                     **{**defaults, **extra})
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user("alice")
+
+
+@pytest.fixture
+def other_user(make_user):
+    return make_user("bob")
+
+
+@pytest.fixture
+def alice_client(client, user):
+    client.force_login(user)
+    return client
+
+
+def stored_media(media_root: Path) -> list[Path]:
+    return sorted(p for p in media_root.rglob("*") if p.is_file()) if media_root.exists() else []
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, media_storage, tmp_path):
+    """A real worker (prefork, both queues) on the test's broker and database."""
+    from tests.worker import WorkerProcess
+
+    worker = WorkerProcess(media_root=media_storage, log_path=tmp_path / "worker.log")
+    yield worker
+    worker.stop()

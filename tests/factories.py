@@ -1,0 +1,56 @@
+"""Items and pipeline results for tests that are not about the models themselves."""
+
+import numpy as np
+from django.core.files.base import ContentFile
+
+from inference.pipeline import Embedding, PipelineResult, StepRecord
+from tests.conftest import image_bytes
+from wardrobe.models import Item
+
+
+def make_item(owner, *, status=Item.Status.READY, **fields) -> Item:
+    item = Item(owner=owner, status=status, original_name="photo.jpg", **fields)
+    item.original.save("original.jpg", ContentFile(image_bytes()), save=False)
+    item.save()
+    return item
+
+
+def unit_vector(*values, dim: int = 8) -> np.ndarray:
+    vector = np.zeros(dim, dtype=np.float32)
+    vector[: len(values)] = values
+    return vector / np.linalg.norm(vector)
+
+
+def fake_result(*, category="hoodie", confidence=0.9, colors=None, phash="0f0f0f0f0f0f0f0f",
+                embedding=None, duplicate_similarity=0.95) -> PipelineResult:
+    """What the pipeline would return, without running any model."""
+    colors = colors if colors is not None else [{"name": "navy", "hex": "#1e2850", "share": 0.8}]
+    fields = {
+        "width": 64, "height": 48, "garment_box": [0.1, 0.1, 0.9, 0.9], "garment_found": True,
+        "colors": colors, "phash": phash, "category": category, "category_confidence": confidence,
+        "category_top3": [[category, confidence], ["jacket", 0.05], ["outerwear", 0.03]],
+    }
+    steps = {
+        "normalize": StepRecord("pillow", "1"),
+        "segment": StepRecord("u2netp", "test"),
+        "colors": StepRecord("colors", "test"),
+        "phash": StepRecord("phash", "test"),
+        "garment": StepRecord("garment-test", "v-test"),
+    }
+    outputs = {
+        "normalize": {"width": 64, "height": 48},
+        "segment": {"garment_box": fields["garment_box"], "garment_found": True},
+        "colors": {"colors": colors},
+        "phash": {"phash": phash},
+        "garment": {"category": category, "category_confidence": confidence,
+                    "category_top3": fields["category_top3"]},
+    }
+    jpeg, png, webp = image_bytes("JPEG"), image_bytes("PNG"), image_bytes("WEBP")
+    return PipelineResult(
+        fields=fields,
+        artifacts={"image": jpeg, "thumb_small": jpeg, "thumb_medium": jpeg, "cutout": webp, "mask": png},
+        embedding=Embedding(embedding if embedding is not None else unit_vector(1, 0),
+                            "garment-test@v-test", duplicate_similarity),
+        steps=steps, step_outputs=outputs, confidences={"garment": confidence},
+        timings_ms={name: 1.0 for name in steps},
+    )

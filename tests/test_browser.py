@@ -1,0 +1,91 @@
+"""The main flow in a real Chromium: sign up, upload three photos, watch them become ready,
+fix a category, delete one. Screenshots go to test-artifacts/ (the README's comes from here).
+
+Needs Debian's chromium (/usr/bin/chromium, or CHROMIUM_PATH); skipped without it,
+except in CI (REQUIRE_SERVICES=1), where .ci/run installs it.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import photo_path, require_services
+from wardrobe.models import Item
+
+pytestmark = [pytest.mark.browser, pytest.mark.worker]
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture
+def browser_page(monkeypatch):
+    if not Path(CHROMIUM).exists():
+        if require_services():
+            pytest.fail(f"Chromium not found at {CHROMIUM}")
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM checks are synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"])
+        # A phone-sized window: most people photograph clothes with their phone.
+        context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                      locale="en-US", is_mobile=True, has_touch=True)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        yield page
+        context.close()
+        browser.close()
+
+
+def test_sign_up_upload_watch_edit_delete(browser_page, live_server, celery_worker_process):
+    page = browser_page
+    page.goto(f"{live_server.url}/accounts/signup/")
+    page.fill("input[name=username]", "mina")
+    page.fill("input[name=email]", "mina@example.com")
+    page.fill("input[name=nickname]", "Mina")
+    page.fill("input[name=password1]", "closet-passphrase-42")
+    page.fill("input[name=password2]", "closet-passphrase-42")
+    page.click("button.primary")
+    page.wait_for_url(f"{live_server.url}/")
+    assert "Hello, Mina" in page.inner_text("h1")
+    page.screenshot(path=SHOTS / "1-home-empty.png")
+
+    page.goto(f"{live_server.url}/closet/")
+    photos = [photo_path("tshirt-7e"), photo_path("pants"), photo_path("dress")]
+    page.set_input_files("input[type=file][multiple]", [str(p) for p in photos])
+    page.wait_for_function("document.querySelectorAll('article.card[id^=item-]').length === 3")
+    page.screenshot(path=SHOTS / "2-uploaded.png")
+    page.wait_for_function("document.querySelectorAll('article.card.status-ready').length === 3", timeout=240_000)
+    page.screenshot(path=SHOTS / "3-ready.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.screenshot(path=SHOTS / "3-ready-desktop.png")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert Item.objects.filter(owner__username="mina", status=Item.Status.READY).count() == 3
+
+    page.click("article.card.status-ready >> nth=0")
+    page.wait_for_selector("form.item-form")
+    page.screenshot(path=SHOTS / "4-item.png", full_page=True)
+    page.select_option("select[name=category]", "sweater")
+    page.click("form.item-form button.primary")
+    page.wait_for_selector(".messages li.success")
+    assert "Sweater" in page.inner_text("h1")
+    edited = Item.objects.get(owner__username="mina", category="sweater")
+    assert "category" in edited.user_edited_fields
+
+    page.click("a.button.danger")
+    page.screenshot(path=SHOTS / "5-confirm-delete.png")
+    page.click("form button.danger")
+    page.wait_for_url(f"{live_server.url}/closet/")
+    assert not Item.objects.filter(pk=edited.pk).exists()
+    assert page.locator("article.card").count() == 2
+    page.goto(f"{live_server.url}/")
+    page.screenshot(path=SHOTS / "6-home.png", full_page=True)
+    assert "2 items in your closet" in page.inner_text("section.hello")

@@ -1,0 +1,236 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.conftest import image_bytes, photo_bytes, stored_media, upload
+from tests.factories import fake_result, make_item
+from wardrobe import services, taxonomy
+from wardrobe.models import Item
+
+pytestmark = pytest.mark.django_db
+
+
+def ready_item(owner, **result_options):
+    item = make_item(owner, status=Item.Status.QUEUED)
+    claim = services.claim_items(item_id=item.pk, batch_size=1)
+    services.apply_results(item_id=item.pk, token=claim.token, result=fake_result(**result_options))
+    item.refresh_from_db()
+    return item
+
+
+def test_pages_need_a_login(client):
+    for name in ("home", "closet", "my-page"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_home_shows_nickname_counts_per_group_and_a_photo_of_each(alice_client, user):
+    ready_item(user, category="hoodie")
+    newest_top = ready_item(user, category="short_sleeve_top")
+    ready_item(user, category="shoes")
+    make_item(user, status=Item.Status.QUEUED)
+    response = alice_client.get(reverse("home"))
+    summary = response.context["summary"]
+    counts = {entry.group.code: entry.count for entry in summary.groups}
+    assert counts == {"tops": 2, "bottoms": 0, "outerwear": 0, "onepiece": 0, "shoes": 1, "hats": 0, "other": 0}
+    assert (summary.total, summary.pending) == (4, 1)
+    tops = next(entry for entry in summary.groups if entry.group.code == "tops")
+    assert tops.representative.pk == newest_top.pk
+    html = response.content.decode()
+    assert user.nickname in html
+    assert reverse("item-media", args=[newest_top.pk, "small"]) in html
+
+
+def test_closet_filters(alice_client, user):
+    navy_hoodie = ready_item(user, category="hoodie")
+    red_dress = ready_item(user, category="dress", colors=[{"name": "red", "hex": "#c81e28", "share": 1.0}])
+    services.update_item(item=red_dress, changes={"styles": ["feminine"], "notes": "wedding guest"})
+    failed = make_item(user, status=Item.Status.FAILED)
+
+    def shown(**params):
+        response = alice_client.get(reverse("closet"), params)
+        assert response.status_code == 200
+        return {item.pk for item in response.context["page"]}
+
+    assert shown() == {navy_hoodie.pk, red_dress.pk, failed.pk}
+    assert shown(group="tops") == {navy_hoodie.pk}
+    assert shown(category="dress") == {red_dress.pk}
+    assert shown(color="red") == {red_dress.pk}
+    assert shown(color="navy") == {navy_hoodie.pk}
+    assert shown(season="winter") == set()
+    assert shown(season="autumn") == {navy_hoodie.pk}
+    assert shown(style="feminine") == {red_dress.pk}
+    assert shown(status="failed") == {failed.pk}
+    assert shown(q="WEDDING") == {red_dress.pk}
+    assert shown(color="not-a-colour") == {navy_hoodie.pk, red_dress.pk, failed.pk}
+
+
+def test_closet_grid_uses_thumbnails_and_paginates(alice_client, user):
+    items = [ready_item(user) for _ in range(3)]
+    response = alice_client.get(reverse("closet"))
+    html = response.content.decode()
+    assert reverse("item-media", args=[items[0].pk, "small"]) in html
+    assert reverse("item-media", args=[items[0].pk, "medium"]) not in html
+    assert reverse("item-media", args=[items[0].pk, "image"]) not in html
+    from wardrobe import views
+    views_per_page, views.ITEMS_PER_PAGE = views.ITEMS_PER_PAGE, 2
+    try:
+        second = alice_client.get(reverse("closet"), {"page": 2})
+    finally:
+        views.ITEMS_PER_PAGE = views_per_page
+    assert len(second.context["page"]) == 1
+
+
+def test_closet_query_count_does_not_grow_with_items(alice_client, user):
+    def queries_for_closet():
+        with CaptureQueriesContext(connection) as context:
+            assert alice_client.get(reverse("closet")).status_code == 200
+        return len(context.captured_queries)
+
+    for _ in range(3):
+        ready_item(user)
+    few = queries_for_closet()
+    for _ in range(30):
+        ready_item(user, category="dress")
+    make_item(user, status=Item.Status.FAILED)
+    assert queries_for_closet() == few
+
+
+def test_home_query_count_does_not_grow_with_items(alice_client, user):
+    def queries_for_home():
+        with CaptureQueriesContext(connection) as context:
+            alice_client.get(reverse("home"))
+        return len(context.captured_queries)
+
+    ready_item(user, category="hoodie")
+    few = queries_for_home()
+    for category in ("dress", "shoes", "hat", "jeans", "coat", "other") * 3:
+        ready_item(user, category=category)
+    assert queries_for_home() == few
+
+
+def test_upload_saves_each_good_photo_and_explains_each_bad_one(alice_client, user, media_storage,
+                                                                  django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = alice_client.post(reverse("upload"), {"photos": [
+            upload("shirt.jpg", photo_bytes("shirt")),
+            upload("notes.jpg", b"just text"),
+            upload("pants.png", image_bytes("PNG")),
+        ]}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    items = list(Item.objects.filter(owner=user))
+    assert len(items) == 2 and {item.status for item in items} == {Item.Status.QUEUED}
+    assert {item.original_name for item in items} == {"shirt.jpg", "pants.png"}
+    assert "notes.jpg: This is not a photo we can read" in html
+    assert html.count('class="card status-queued"') == 2 and "every 2s" in html
+    assert len(stored_media(media_storage)) == 2
+    assert len(callbacks) == 2  # one processing task per photo, sent after commit
+
+
+def test_upload_without_javascript_redirects_with_messages(alice_client, user):
+    response = alice_client.post(reverse("upload"), {"photos": [upload("bad.jpg", b"nope")]}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("closet")
+    assert "This is not a photo we can read" in response.content.decode()
+    assert not Item.objects.exists()
+
+
+def test_a_failing_save_leaves_no_file_behind(alice_client, user, media_storage, monkeypatch):
+    def broken(item_id):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "_enqueue_processing", broken)
+    with pytest.raises(RuntimeError):
+        alice_client.post(reverse("upload"), {"photos": [upload("shirt.jpg", photo_bytes("shirt"))]})
+    assert not Item.objects.exists()
+    assert stored_media(media_storage) == []
+
+
+def test_too_many_photos_at_once(alice_client, settings):
+    settings.MAX_PHOTOS_PER_UPLOAD = 1
+    response = alice_client.post(reverse("upload"), {"photos": [
+        upload("a.jpg", image_bytes()), upload("b.jpg", image_bytes())]}, headers={"HX-Request": "true"})
+    assert "At most 1 photos at a time" in response.content.decode()
+    assert Item.objects.count() == 1
+
+
+def test_status_fragment_is_empty_until_the_status_moves(alice_client, user):
+    item = make_item(user, status=Item.Status.QUEUED)
+    url = reverse("item-status", args=[item.pk])
+    assert alice_client.get(url, {"known": "queued"}).status_code == 204
+    Item.objects.filter(pk=item.pk).update(status=Item.Status.PROCESSING)
+    response = alice_client.get(url, {"known": "queued"})
+    assert response.status_code == 200 and "status-processing" in response.content.decode()
+    Item.objects.filter(pk=item.pk).update(status=Item.Status.FAILED, failure_reason="Broken photo.")
+    html = alice_client.get(url, {"known": "processing"}).content.decode()
+    assert "Broken photo." in html and reverse("item-retry", args=[item.pk]) in html and "every 2s" not in html
+    page_poll = alice_client.get(url, {"known": "processing", "view": "page"})
+    assert page_poll.status_code == 204 and page_poll["HX-Refresh"] == "true"
+
+
+def test_item_page_shows_photos_suggestions_and_edit_form(alice_client, user):
+    item = ready_item(user, category="outerwear", confidence=0.55)
+    html = alice_client.get(reverse("item-detail", args=[item.pk])).content.decode()
+    assert reverse("item-media", args=[item.pk, "medium"]) in html
+    assert reverse("item-media", args=[item.pk, "cutout"]) in html
+    assert "garment-test@v-test" in html
+    assert "0.55" in html
+    for fine in taxonomy.CATEGORY_BY_CODE["outerwear"].fine_types:  # the coarse guess asks for the type
+        assert f'value="{fine}"' in html
+    assert '<select name="category"' in html and "<optgroup" in html
+
+
+def test_edit_marks_fields_as_the_users(alice_client, user):
+    item = ready_item(user, category="hoodie")
+    response = alice_client.post(reverse("item-edit", args=[item.pk]), {
+        "category": "sweater", "colors": ["navy", "white"], "seasons": ["winter"], "styles": ["casual"],
+        "brand": "Uniqlo", "size": "M", "purchase_price": "39900", "purchase_date": "2026-10-01", "notes": "",
+    })
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.category, item.brand, item.size, str(item.purchase_price)) == ("sweater", "Uniqlo", "M", "39900.00")
+    assert [c["name"] for c in item.colors] == ["navy", "white"]
+    assert item.colors[0]["share"] == 0.8  # kept from the model's measurement
+    assert set(item.user_edited_fields) == {"category", "colors", "seasons", "styles", "brand", "size",
+                                            "purchase_price", "purchase_date"}
+
+
+def test_invalid_edit_shows_errors_and_changes_nothing(alice_client, user):
+    item = ready_item(user, category="hoodie")
+    response = alice_client.post(reverse("item-edit", args=[item.pk]), {"category": "spaceship", "purchase_price": "-5"})
+    assert response.status_code == 400
+    item.refresh_from_db()
+    assert item.category == "hoodie" and item.user_edited_fields == []
+
+
+def test_one_tap_confirm_and_fine_type(alice_client, user):
+    item = ready_item(user, category="skirt")
+    alice_client.post(reverse("item-set-category", args=[item.pk]), {"category": "skirt"})
+    item.refresh_from_db()
+    assert item.user_edited_fields == ["category"]
+    alice_client.post(reverse("item-set-category", args=[item.pk]), {"category": "long_skirt"})
+    item.refresh_from_db()
+    assert item.category == "long_skirt"
+
+
+def test_delete_asks_first_then_removes_the_files(alice_client, user, media_storage, django_capture_on_commit_callbacks):
+    item = ready_item(user)
+    assert len(stored_media(media_storage)) == 6
+    confirm = alice_client.get(reverse("item-delete", args=[item.pk]))
+    assert confirm.status_code == 200 and Item.objects.filter(pk=item.pk).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(reverse("item-delete", args=[item.pk]))
+    assert response.status_code == 302
+    assert not Item.objects.filter(pk=item.pk).exists()
+    assert stored_media(media_storage) == []
+
+
+def test_media_is_served_to_the_owner(alice_client, user):
+    item = ready_item(user)
+    response = alice_client.get(reverse("item-media", args=[item.pk, "small"]))
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert "private" in response["Cache-Control"]
+    original = alice_client.get(reverse("item-media", args=[item.pk, "original"]))
+    assert "attachment" in original["Content-Disposition"]
+    assert alice_client.get(reverse("item-media", args=[item.pk, "nonsense"])).status_code == 404

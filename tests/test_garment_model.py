@@ -1,0 +1,185 @@
+"""The garment model's data handling, metrics, commands and review loop."""
+
+import csv
+import json
+from collections import Counter
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+
+from inference.training import labels
+from inference.training.data import Photo, read_photos, split_by_sender
+from inference.training.metrics import classification_report, confusion_matrix, per_class_scores
+from tests.conftest import GARMENT_DATA
+from tests.factories import make_item
+from wardrobe import selectors, services, taxonomy
+from wardrobe.models import Item
+
+
+def test_label_map_follows_the_model_card():
+    expected = {
+        "T-Shirt": "short_sleeve_top", "Polo": "short_sleeve_top", "Longsleeve": "long_sleeve_top",
+        "Shirt": "blouse_shirt", "Blouse": "blouse_shirt", "Pants": "long_pants", "Shorts": "short_pants",
+        "Outwear": "outerwear", "Dress": "dress", "Skirt": "skirt", "Hoodie": "hoodie", "Blazer": "blazer",
+        "Shoes": "shoes", "Hat": "hat", "Undershirt": "sleeveless_top", "Top": "sleeveless_top", "Body": "other",
+    }
+    assert labels.DATASET_LABEL_TO_CLASS == expected
+    for unusable in ("Not sure", "Other", "Skip", "Spacesuit"):
+        assert labels.class_for_label(unusable) is None
+
+
+def test_every_model_class_is_a_closet_category_and_coarse_classes_are_marked():
+    for code in labels.MODEL_CLASSES:
+        assert code in taxonomy.CATEGORY_BY_CODE
+    assert taxonomy.CATEGORY_BY_CODE["skirt"].is_coarse and taxonomy.CATEGORY_BY_CODE["outerwear"].is_coarse
+
+
+def test_closet_categories_map_to_the_class_that_covers_them():
+    assert labels.class_for_label("long_skirt") == "skirt"
+    assert labels.class_for_label("parka") == "outerwear"
+    assert labels.class_for_label("jeans") == "long_pants"
+    assert labels.class_for_label("hoodie") == "hoodie"
+    assert all(labels.class_for_label(c.code) for c in taxonomy.CATEGORIES)
+
+
+def _photos(per_sender):
+    return [Photo(f"{sender}-{i}", None, sender, "T-Shirt", "short_sleeve_top")
+            for sender, count in per_sender.items() for i in range(count)]
+
+
+def test_split_keeps_each_sender_on_one_side():
+    photos = _photos({str(s): 5 + s % 7 for s in range(60)})
+    train, val = split_by_sender(photos, val_share=0.2, seed=0)
+    assert {p.sender for p in train}.isdisjoint({p.sender for p in val})
+    assert len(train) + len(val) == len(photos)
+    assert 0.2 <= len(val) / len(photos) < 0.3
+    again_train, again_val = split_by_sender(photos, val_share=0.2, seed=0)
+    assert [p.image_id for p in again_val] == [p.image_id for p in val]
+    _, other_val = split_by_sender(photos, val_share=0.2, seed=1)
+    assert {p.sender for p in other_val} != {p.sender for p in val}
+
+
+def test_metrics_on_a_known_confusion():
+    classes = ["a", "b", "c"]
+    true = [0, 0, 0, 0, 1, 1, 2, 2]
+    predicted = [0, 0, 0, 1, 1, 2, 2, 2]
+    matrix = confusion_matrix(true, predicted, 3)
+    assert matrix.tolist() == [[3, 1, 0], [0, 1, 1], [0, 0, 2]]
+    scores = per_class_scores(matrix, classes)
+    assert scores["a"] == {"precision": 1.0, "recall": 0.75, "f1": 0.8571, "support": 4}
+    assert scores["b"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}
+    assert scores["c"]["precision"] == pytest.approx(0.6667, abs=1e-4) and scores["c"]["recall"] == 1.0
+    probabilities = np.eye(3)[predicted] * 0.6 + 0.1
+    probabilities[3] = [0.45, 0.5, 0.05]  # true "a" second
+    probabilities[5] = [0.3, 0.2, 0.5]  # true "b" third
+    report = classification_report(true, probabilities, classes, subset=[True] * 4 + [False] * 4)
+    assert report["top1"] == 0.75
+    assert report["top3"] == 1.0
+    assert report["top1_main10"] == 0.75 and report["top3_main10"] == 1.0
+    assert report["macro_f1"] == pytest.approx((0.8571 + 0.5 + 0.8) / 3, abs=1e-3)
+    top2 = classification_report(true, probabilities, classes)
+    assert "top1_main10" not in top2
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory, django_db_blocker):
+    """A model trained for one epoch on the twelve fixture photos: proves the command runs end to end."""
+    out = tmp_path_factory.mktemp("garment-model")
+    with django_db_blocker.unblock():
+        call_command("train_garment_model", "--data", str(GARMENT_DATA), "--out", str(out),
+                     "--cache-dir", str(tmp_path_factory.mktemp("cache")), "--epochs", "1",
+                     "--image-size", "64", "--train-size", "64", "--batch-size", "4", "--val-share", "0.3")
+    return out
+
+
+def test_training_writes_the_model_its_metadata_and_a_model_card(tiny_model):
+    metadata = json.loads((tiny_model / "metadata.json").read_text())
+    assert metadata["classes"] == list(labels.MODEL_CLASSES)
+    assert metadata["input_mode"] == "full+cutout" and metadata["image_size"] == 64
+    assert metadata["train_count"] + metadata["val_count"] == 12
+    assert {"top1", "top3", "per_class", "confusion_matrix"} <= set(metadata["validation"])
+    card = (tiny_model / "MODEL_CARD.md").read_text()
+    assert "python manage.py train_garment_model --input-mode full+cutout --epochs 1" in card
+    assert "confusion matrix" in card and "| Body | `other` | other |" in card
+    assert (tiny_model / "garment.onnx").stat().st_size < 25_000_000
+
+
+def test_evaluate_prints_per_class_scores_and_ends_with_json(tiny_model, capsys):
+    call_command("evaluate_garment_model", "--data", str(GARMENT_DATA), "--model-dir", str(tiny_model), "--json")
+    out = capsys.readouterr().out.strip().splitlines()
+    report = json.loads(out[-1])
+    assert {"top1", "top3", "macro_f1", "top1_main10", "top3_main10", "per_class", "confusion_matrix"} <= set(report)
+    assert report["count"] == 12 and report["count_main10"] == 11  # all but the hoodie
+    assert sum(map(sum, report["confusion_matrix"])) == 12
+    assert any(line.startswith("class") and "precision" in line for line in out)
+
+
+@pytest.mark.django_db
+def test_review_queue_holds_failed_and_unsure_items_oldest_first(user, admin_user, settings):
+    settings.REVIEW_CONFIDENCE_THRESHOLD = 0.6
+    unsure = make_item(user, category="hoodie", category_confidence=0.41)
+    sure = make_item(user, category="hoodie", category_confidence=0.93)
+    failed = make_item(user, status=Item.Status.FAILED, failure_reason="broken")
+    reviewed = make_item(user, category="dress", category_confidence=0.2)
+    services.review_item(item=reviewed, reviewer=admin_user, category="dress")
+    queue = list(selectors.review_queue())
+    assert queue == [unsure, failed]
+    assert sure not in queue
+
+
+@pytest.mark.django_db
+def test_export_writes_reviewed_and_owner_confirmed_items_as_a_dataset(user, admin_user, tmp_path):
+    from tests.test_closet_views import ready_item
+
+    confirmed = ready_item(user, category="hoodie")
+    services.confirm_category(item=confirmed)
+    corrected = ready_item(user, category="long_sleeve_top")
+    services.review_item(item=corrected, reviewer=admin_user, category="sweater")
+    ready_item(user, category="dress")  # nobody vouched for it
+    call_command("export_training_data", "--out", str(tmp_path))
+    rows = list(csv.DictReader(open(tmp_path / "images.csv")))
+    assert {(row["image"], row["label"], row["source"]) for row in rows} == {
+        (str(confirmed.pk), "hoodie", "owner"), (str(corrected.pk), "sweater", "admin")}
+    assert {row["sender_id"] for row in rows} == {f"user-{user.pk}"}
+    photos = read_photos(tmp_path)
+    assert Counter(p.target for p in photos) == Counter({"hoodie": 1, "long_sleeve_top": 1})
+
+
+def test_the_loader_keeps_labelled_photos_it_can_find(tmp_path):
+    (tmp_path / "images").mkdir()
+    for name in ("a", "b", "c"):
+        (tmp_path / "images" / f"{name}.jpg").write_bytes(b"jpeg bytes")
+    (tmp_path / "images.csv").write_text(
+        "image,sender_id,label,kids\n"
+        "a,7,Polo,False\n"
+        "b,7,Not sure,False\n"  # not a label
+        "c,9,long_skirt,False\n"  # a closet category, as export_training_data writes
+        "gone,9,Hat,False\n"  # no such file
+    )
+    photos = read_photos(tmp_path)
+    assert [(p.image_id, p.sender, p.label, p.target) for p in photos] == [
+        ("a", "7", "Polo", "short_sleeve_top"), ("c", "9", "long_skirt", "skirt")]
+    assert photos[0].path == tmp_path / "images" / "a.jpg"
+
+
+def test_the_fixture_dataset_reads_with_the_dataset_labels():
+    photos = read_photos(GARMENT_DATA)
+    assert len(photos) == 12
+    assert Counter(p.target for p in photos)["short_sleeve_top"] == 2
+
+
+def test_an_input_mode_comparison_is_recorded_and_shown_on_the_card(tiny_model, tmp_path):
+    import shutil
+
+    out = tmp_path / "model"
+    shutil.copytree(tiny_model, out)
+    call_command("train_garment_model", "--data", str(GARMENT_DATA), "--out", str(out),
+                 "--cache-dir", str(tmp_path / "cache"), "--epochs", "1", "--image-size", "64",
+                 "--train-size", "64", "--batch-size", "4", "--val-share", "0.3", "--compare-input-modes", "full")
+    recorded = json.loads((out / "input_modes.json").read_text())
+    assert recorded["epochs"] == 1 and set(recorded["results"]) == {"full"}
+    assert {"top1_main10", "top3_main10", "macro_f1"} <= set(recorded["results"]["full"])
+    call_command("train_garment_model", "--out", str(out), "--card-only")
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "| `full` |" in card and "--compare-input-modes full --epochs 1" in card

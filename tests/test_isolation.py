@@ -1,0 +1,84 @@
+"""Each person sees only their own items and photos: every item URL answers 404 to anyone else."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import make_item
+from tests.test_closet_views import ready_item
+from wardrobe.models import Item
+from wardrobe.views import MEDIA_KINDS
+
+pytestmark = pytest.mark.django_db
+
+ITEM_URLS = [
+    ("get", "item-detail", {}),
+    ("post", "item-edit", {"category": "hoodie"}),
+    ("post", "item-set-category", {"category": "hoodie"}),
+    ("get", "item-delete", {}),
+    ("post", "item-delete", {}),
+    ("post", "item-retry", {}),
+    ("get", "item-status", {}),
+] + [("get", "item-media", {"kind": kind}) for kind in MEDIA_KINDS]
+
+
+def _url(name, item, params):
+    kwargs = {"item_id": item.pk}
+    if "kind" in params:
+        kwargs["kind"] = params["kind"]
+    return reverse(name, kwargs=kwargs)
+
+
+@pytest.mark.parametrize("method, name, params", ITEM_URLS, ids=[f"{m} {n} {p.get('kind', '')}" for m, n, p in ITEM_URLS])
+def test_another_person_gets_404(client, user, other_user, method, name, params):
+    item = ready_item(user)
+    client.force_login(other_user)
+    response = getattr(client, method)(_url(name, item, params), {k: v for k, v in params.items() if k != "kind"})
+    assert response.status_code == 404
+    assert Item.objects.filter(pk=item.pk, category="hoodie", user_edited_fields=[]).exists()
+
+
+@pytest.mark.parametrize("method, name, params", ITEM_URLS, ids=[f"{m} {n} {p.get('kind', '')}" for m, n, p in ITEM_URLS])
+def test_the_owner_gets_through(client, user, method, name, params):
+    item = ready_item(user)
+    if name == "item-retry":
+        Item.objects.filter(pk=item.pk).update(status=Item.Status.FAILED)
+    client.force_login(user)
+    response = getattr(client, method)(_url(name, item, params), {k: v for k, v in params.items() if k != "kind"})
+    assert response.status_code in (200, 204, 302)
+
+
+@pytest.mark.parametrize("method, name, params", ITEM_URLS, ids=[f"{m} {n} {p.get('kind', '')}" for m, n, p in ITEM_URLS])
+def test_anonymous_is_sent_to_login(client, user, method, name, params):
+    item = make_item(user)
+    response = getattr(client, method)(_url(name, item, params))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_closet_and_home_list_only_your_items(client, user, other_user):
+    mine = ready_item(user)
+    theirs = ready_item(other_user)
+    client.force_login(user)
+    closet = client.get(reverse("closet")).content.decode()
+    home = client.get(reverse("home")).content.decode()
+    assert str(mine.pk) in closet and str(theirs.pk) not in closet
+    assert str(theirs.pk) not in home
+
+
+def test_similar_items_never_come_from_another_closet(client, user, other_user):
+    mine = ready_item(user)
+    ready_item(other_user)  # same embedding, other owner
+    client.force_login(user)
+    response = client.get(reverse("item-detail", args=[mine.pk]))
+    assert response.context["similar"] == []
+
+
+def test_forms_need_the_csrf_token(user):
+    from django.test import Client
+
+    item = ready_item(user)
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(user)
+    for name in ("item-edit", "item-delete", "item-retry", "item-set-category"):
+        assert strict.post(reverse(name, args=[item.pk]), {"category": "coat"}).status_code == 403
+    assert strict.post(reverse("upload"), {}).status_code == 403
+    assert Item.objects.get(pk=item.pk).category == "hoodie"

@@ -1,0 +1,108 @@
+"""The processing task in-process: batching, idempotency, permanent and transient errors."""
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import OperationalError
+
+from inference import pipeline, services as processing
+from inference.tasks import TRANSIENT_ERRORS, process_item
+from tests.conftest import photo_bytes
+from tests.factories import fake_result
+from wardrobe.celery import app
+from wardrobe.models import Item
+from wardrobe.tasks import requeue_stuck_items
+
+pytestmark = pytest.mark.django_db
+
+
+def queued_item(owner, data: bytes) -> Item:
+    item = Item(owner=owner, original_name="photo.jpg")
+    item.original.save("original.jpg", ContentFile(data), save=False)
+    item.save()
+    return item
+
+
+def test_one_task_processes_a_batch_and_the_others_tasks_do_nothing(user, settings):
+    settings.PROCESSING_BATCH_SIZE = 8
+    items = [queued_item(user, photo_bytes(name)) for name in ("hat", "pants", "shoes")]
+    assert process_item.apply(args=[str(items[1].pk)]).get() == 3
+    assert set(Item.objects.values_list("status", flat=True)) == {Item.Status.READY}
+    assert process_item.apply(args=[str(items[0].pk)]).get() == 0  # idempotent: already done
+    for item in Item.objects.all():
+        assert item.category and item.thumb_small and item.embedding_version.startswith("garment-")
+
+
+def test_an_undecodable_photo_fails_with_a_reason_and_the_rest_of_the_batch_is_fine(user):
+    good = queued_item(user, photo_bytes("dress"))
+    broken = queued_item(user, b"\xff\xd8\xff\xe0" + b"\x00" * 200)
+    process_item.apply(args=[str(good.pk)])
+    good.refresh_from_db()
+    broken.refresh_from_db()
+    assert good.status == Item.Status.READY
+    assert broken.status == Item.Status.FAILED and "could not be decoded" in broken.failure_reason
+
+
+def test_a_missing_original_fails_the_item(user):
+    item = queued_item(user, photo_bytes("hat"))
+    default_storage.delete(item.original.name)
+    process_item.apply(args=[str(item.pk)])
+    item.refresh_from_db()
+    assert item.status == Item.Status.FAILED and "missing" in item.failure_reason
+
+
+def test_a_model_crash_on_one_photo_fails_only_that_photo(user, monkeypatch):
+    fine = queued_item(user, photo_bytes("hat"))
+    poison = queued_item(user, photo_bytes("pants"))
+    poison_bytes = photo_bytes("pants")
+
+    def run_batch(sources, steps=None):
+        if poison_bytes in sources:
+            raise ValueError("model exploded")
+        return [fake_result() for _ in sources]
+
+    monkeypatch.setattr(pipeline, "run_batch", run_batch)
+    process_item.apply(args=[str(fine.pk)])
+    fine.refresh_from_db()
+    poison.refresh_from_db()
+    assert fine.status == Item.Status.READY
+    assert poison.status == Item.Status.FAILED and "internal error" in poison.failure_reason
+
+
+def test_a_transient_error_puts_the_batch_back_and_is_raised_for_a_retry(user, monkeypatch):
+    items = [queued_item(user, photo_bytes("hat")), queued_item(user, photo_bytes("shoes"))]
+
+    def database_gone(sources, steps=None):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(pipeline, "run_batch", database_gone)
+    with pytest.raises(OperationalError):
+        processing.process_items(item_id=items[0].pk, transient_errors=TRANSIENT_ERRORS)
+    assert set(Item.objects.values_list("status", flat=True)) == {Item.Status.QUEUED}
+    assert set(Item.objects.values_list("claim_token", flat=True)) == {None}
+
+
+def test_the_task_is_reliable_by_configuration():
+    assert process_item.acks_late and process_item.reject_on_worker_lost
+    assert OperationalError in process_item.autoretry_for and process_item.retry_backoff
+    assert app.conf.worker_prefetch_multiplier == 1
+    assert app.amqp.router.route({}, process_item.name)["queue"].name == "gpu"
+    assert app.amqp.router.route({}, requeue_stuck_items.name)["queue"].name == "default"
+    assert "requeue-stuck-items" in app.conf.beat_schedule
+
+
+def test_a_near_identical_photo_gets_the_duplicate_warning_and_a_different_one_does_not(user):
+    from inference.images import encode, open_rgb
+
+    original = queued_item(user, photo_bytes("dress"))
+    process_item.apply(args=[str(original.pk)])
+    image = open_rgb(photo_bytes("dress"))
+    width, height = image.size
+    reshot = image.crop((8, 6, width - 5, height - 9)).resize((int(width * 0.9), int(height * 0.9)))
+    again = queued_item(user, encode(reshot, "JPEG", quality=70))
+    other = queued_item(user, photo_bytes("pants"))
+    process_item.apply(args=[str(again.pk)])
+    again.refresh_from_db()
+    other.refresh_from_db()
+    assert again.duplicate_of_id == original.pk
+    assert other.status == Item.Status.READY and other.duplicate_of_id is None

@@ -1,0 +1,82 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from wardrobe import taxonomy
+from wardrobe.models import Item
+from wardrobe.selectors import ClosetFilters
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else [data]
+        files = [f for f in files if f]
+        if not files:
+            raise forms.ValidationError(_("Choose at least one photo."))
+        return files
+
+
+class UploadForm(forms.Form):
+    photos = MultiplePhotoField(
+        label=_("Photos"),
+        widget=MultipleFileInput(attrs={"accept": "image/*,.heic,.heif", "multiple": True}),
+    )
+
+
+def _blank(label):
+    return [("", label)]
+
+
+class ItemForm(forms.Form):
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    colors = forms.MultipleChoiceField(label=_("Colours"), required=False, widget=forms.CheckboxSelectMultiple)
+    seasons = forms.MultipleChoiceField(label=_("Seasons"), required=False, widget=forms.CheckboxSelectMultiple)
+    styles = forms.MultipleChoiceField(label=_("Styles"), required=False, widget=forms.CheckboxSelectMultiple)
+    brand = forms.CharField(label=_("Brand"), max_length=80, required=False)
+    size = forms.CharField(label=_("Size"), max_length=20, required=False)
+    purchase_price = forms.DecimalField(label=_("Purchase price"), max_digits=12, decimal_places=2,
+                                        min_value=0, required=False)
+    purchase_date = forms.DateField(label=_("Purchase date"), required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}))
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                            max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Choices are built per form so their labels follow the request's language.
+        self.fields["category"].choices = _blank("—") + taxonomy.category_choices_by_group()
+        self.fields["colors"].choices = taxonomy.choices(taxonomy.COLORS)
+        self.fields["seasons"].choices = taxonomy.choices(taxonomy.SEASONS)
+        self.fields["styles"].choices = taxonomy.choices(taxonomy.STYLES)
+
+
+class FilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100,
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Search captions and notes")}))
+    group = forms.ChoiceField(label=_("Group"), required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    color = forms.ChoiceField(label=_("Colour"), required=False)
+    season = forms.ChoiceField(label=_("Season"), required=False)
+    style = forms.ChoiceField(label=_("Style"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = _blank(_("All groups")) + taxonomy.choices(taxonomy.GROUPS)
+        self.fields["category"].choices = _blank(_("All categories")) + taxonomy.category_choices_by_group()
+        self.fields["color"].choices = _blank(_("All colours")) + taxonomy.choices(taxonomy.COLORS)
+        self.fields["season"].choices = _blank(_("All seasons")) + taxonomy.choices(taxonomy.SEASONS)
+        self.fields["style"].choices = _blank(_("All styles")) + taxonomy.choices(taxonomy.STYLES)
+        self.fields["status"].choices = _blank(_("Any status")) + list(Item.Status.choices)
+
+    def filters(self) -> ClosetFilters:
+        """Valid filters only: a bad value in the address bar is ignored, not an error page."""
+        if not self.is_bound:
+            return ClosetFilters()
+        self.is_valid()
+        return ClosetFilters(**{name: self.cleaned_data.get(name) or "" for name in self.fields})

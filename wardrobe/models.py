@@ -1,0 +1,159 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from wardrobe import taxonomy
+
+
+def media_path(instance: "Item", filename: str) -> str:
+    # A random part per file: a reprocessed image gets a new name, so no cache serves the old one.
+    return f"items/{instance.owner_id}/{instance.id}/{uuid.uuid4().hex[:10]}-{filename}"
+
+
+class Item(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        PROCESSING = "processing", _("Processing")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    # Fields a person can set; once they do, model results leave them alone.
+    EDITABLE_FIELDS = (
+        "category", "colors", "seasons", "styles", "brand", "size",
+        "purchase_price", "purchase_date", "notes",
+    )
+    MEDIA_FIELDS = ("original", "image", "thumb_small", "thumb_medium", "cutout", "mask")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="items")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Processing
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
+    failure_reason = models.TextField(_("failure reason"), blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    status_changed_at = models.DateTimeField(auto_now_add=True)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    # Media
+    original_name = models.CharField(max_length=255, blank=True)
+    original = models.FileField(upload_to=media_path, max_length=255)
+    image = models.FileField(upload_to=media_path, max_length=255, blank=True)
+    thumb_small = models.FileField(upload_to=media_path, max_length=255, blank=True)
+    thumb_medium = models.FileField(upload_to=media_path, max_length=255, blank=True)
+    cutout = models.FileField(upload_to=media_path, max_length=255, blank=True)
+    mask = models.FileField(upload_to=media_path, max_length=255, blank=True)
+
+    # What the garment is
+    category = models.CharField(_("category"), max_length=32, blank=True,
+                                choices=[(c.code, c.label) for c in taxonomy.CATEGORIES])
+    group = models.CharField(_("group"), max_length=16, blank=True, editable=False,
+                             choices=[(g.code, g.label) for g in taxonomy.GROUPS])
+    category_confidence = models.FloatField(_("model confidence"), null=True, blank=True)
+    colors = models.JSONField(_("colours"), default=list, blank=True)  # [{"name", "en", "ko", "hex", "share"}]
+    color_mask = models.BigIntegerField(default=0, editable=False)
+    season_mask = models.PositiveSmallIntegerField(default=0)
+    style_mask = models.PositiveIntegerField(default=0)
+    brand = models.CharField(_("brand"), max_length=80, blank=True)
+    size = models.CharField(_("size"), max_length=20, blank=True)
+    purchase_price = models.DecimalField(_("purchase price"), max_digits=12, decimal_places=2, null=True, blank=True)
+    purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    caption_ko = models.TextField(_("caption (Korean)"), blank=True)
+    caption_en = models.TextField(_("caption (English)"), blank=True)
+    garment_box = models.JSONField(null=True, blank=True)  # [x0, y0, x1, y1] as fractions
+
+    # Finding look-alikes
+    phash = models.BigIntegerField(null=True, blank=True)
+    embedding = models.BinaryField(null=True, blank=True)  # float16, L2-normalised
+    embedding_version = models.CharField(max_length=80, blank=True)
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("looks like"))
+
+    # Who said what
+    user_edited_fields = models.JSONField(default=list, blank=True)
+    reviewed_category = models.CharField(_("reviewed category"), max_length=32, blank=True,
+                                         choices=[(c.code, c.label) for c in taxonomy.CATEGORIES])
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"]),
+            models.Index(fields=["owner", "group"]),
+            models.Index(fields=["status", "status_changed_at"]),
+            models.Index(fields=["owner", "embedding_version", "processed_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.category_term.en if self.category else 'item'} {str(self.id)[:8]}"
+
+    def save(self, *args, **kwargs):
+        # Derived columns are kept in step here, the one place every write passes.
+        self.group = taxonomy.group_of(self.category)
+        self.color_mask = taxonomy.to_mask([c["name"] for c in self.colors], taxonomy.COLORS)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = set(update_fields) | {"group", "color_mask", "updated_at"}
+        super().save(*args, **kwargs)
+
+    @property
+    def category_term(self):
+        return taxonomy.CATEGORY_BY_CODE.get(self.category)
+
+    @property
+    def seasons(self):
+        return taxonomy.from_mask(self.season_mask, taxonomy.SEASONS)
+
+    @property
+    def styles(self):
+        return taxonomy.from_mask(self.style_mask, taxonomy.STYLES)
+
+    @property
+    def color_terms(self):
+        return [
+            {"term": taxonomy.COLOR_BY_CODE[c["name"]], "hex": c["hex"], "share": c.get("share")}
+            for c in self.colors if c["name"] in taxonomy.COLOR_BY_CODE
+        ]
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.PROCESSING)
+
+    def stored_files(self) -> list[str]:
+        return [getattr(self, name).name for name in self.MEDIA_FIELDS if getattr(self, name)]
+
+
+class Prediction(models.Model):
+    """What one pipeline step said about an item, with the model that said it."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="predictions")
+    step = models.CharField(max_length=32)
+    model_name = models.CharField(max_length=80)
+    model_version = models.CharField(max_length=80)
+    value = models.JSONField()
+    confidence = models.FloatField(null=True, blank=True)
+    duration_ms = models.FloatField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "step"], name="one_prediction_per_step")]
+        indexes = [models.Index(fields=["step", "model_version"])]
+
+    def __str__(self):
+        return f"{self.step} {self.model_name}@{self.model_version}"
+
+
+class ReviewQueueItem(Item):
+    """The admins' review queue (see selectors.review_queue)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("item to review")
+        verbose_name_plural = _("review queue")

@@ -1,0 +1,168 @@
+"""Reads of the closet. Views and services ask here; nothing here writes."""
+
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+
+from inference import colors, phash as phash_codec
+from wardrobe import taxonomy
+from wardrobe.models import Item
+from wardrobe.similarity import nearest_items
+
+GRID_FIELDS = (
+    "id", "owner", "status", "failure_reason", "category", "group", "category_confidence",
+    "thumb_small", "colors", "original_name", "created_at", "status_changed_at", "duplicate_of",
+)
+
+
+def items_of(owner) -> QuerySet:
+    return Item.objects.filter(owner=owner)
+
+
+@dataclass(frozen=True)
+class ClosetFilters:
+    group: str = ""
+    category: str = ""
+    color: str = ""
+    season: str = ""
+    style: str = ""
+    status: str = ""
+    q: str = ""
+
+
+def _has_bit(queryset: QuerySet, column: str, code: str, terms) -> QuerySet:
+    return queryset.alias(**{f"{column}_hit": F(column).bitand(taxonomy.bit(code, terms))}).filter(
+        **{f"{column}_hit__gt": 0})
+
+
+def closet_items(*, owner, filters: ClosetFilters) -> QuerySet:
+    """The grid's items: only the columns a card shows, newest first."""
+    items = items_of(owner).only(*GRID_FIELDS)
+    if filters.group:
+        items = items.filter(group=filters.group)
+    if filters.category:
+        items = items.filter(category=filters.category)
+    if filters.status:
+        items = items.filter(status=filters.status)
+    if filters.color:
+        items = _has_bit(items, "color_mask", filters.color, taxonomy.COLORS)
+    if filters.season:
+        items = _has_bit(items, "season_mask", filters.season, taxonomy.SEASONS)
+    if filters.style:
+        items = _has_bit(items, "style_mask", filters.style, taxonomy.STYLES)
+    if filters.q:
+        items = items.filter(Q(caption_ko__icontains=filters.q) | Q(caption_en__icontains=filters.q)
+                             | Q(notes__icontains=filters.q) | Q(brand__icontains=filters.q))
+    return items.order_by("-created_at")
+
+
+@dataclass
+class GroupSummary:
+    group: taxonomy.Group
+    count: int
+    representative: Item | None
+
+
+@dataclass
+class HomeSummary:
+    total: int
+    pending: int
+    failed: int
+    groups: list[GroupSummary]
+
+
+def home_summary(*, owner) -> HomeSummary:
+    """Counts per group, each with its newest photo; a fixed number of queries."""
+    items = items_of(owner)
+    status_counts = dict(items.values_list("status").annotate(n=Count("pk")).order_by())
+    group_counts = dict(items.exclude(group="").values_list("group").annotate(n=Count("pk")).order_by())
+    newest = (
+        items.exclude(group="").exclude(thumb_small="")
+        .annotate(rank=Window(RowNumber(), partition_by=F("group"), order_by=F("created_at").desc()))
+        .filter(rank=1).only("id", "owner", "group", "thumb_small", "category")
+    )
+    representatives = {item.group: item for item in newest}
+    return HomeSummary(
+        total=sum(status_counts.values()),
+        pending=status_counts.get(Item.Status.QUEUED, 0) + status_counts.get(Item.Status.PROCESSING, 0),
+        failed=status_counts.get(Item.Status.FAILED, 0),
+        groups=[GroupSummary(group, group_counts.get(group.code, 0), representatives.get(group.code))
+                for group in taxonomy.GROUPS],
+    )
+
+
+def item_embedding(item: Item) -> np.ndarray | None:
+    if not item.embedding:
+        return None
+    return np.frombuffer(bytes(item.embedding), dtype=np.float16).astype(np.float32)
+
+
+def similar_items(*, item: Item, limit: int = 5) -> list[tuple[Item, float]]:
+    """The owner's items that look most like this one (cosine of embeddings), best first."""
+    vector = item_embedding(item)
+    if vector is None:
+        return []
+    # A few spare candidates, in case some of the nearest were just deleted.
+    ranked = [(item_id, score) for item_id, score in nearest_items(
+        owner_id=item.owner_id, version=item.embedding_version, vector=vector, limit=2 * limit, exclude_id=item.pk)
+        if score >= settings.SIMILAR_ITEMS_MIN_SIMILARITY]
+    found = items_of(item.owner_id).only(*GRID_FIELDS).in_bulk([item_id for item_id, _ in ranked])
+    return [(found[item_id], score) for item_id, score in ranked if item_id in found][:limit]
+
+
+def find_duplicate(*, item: Item, duplicate_similarity: float | None) -> Item | None:
+    """An earlier item of the same owner that is the same photo (perceptual hash) or
+    the same shot of the same garment (embedding)."""
+    earlier = items_of(item.owner_id).exclude(pk=item.pk).filter(created_at__lt=item.created_at)
+    if item.phash is not None:
+        closest = min(
+            ((phash_codec.distance(item.phash, other_hash), other_id)
+             for other_id, other_hash in earlier.exclude(phash=None).values_list("pk", "phash")),
+            default=None,
+        )
+        if closest and closest[0] <= settings.DUPLICATE_PHASH_DISTANCE:
+            return earlier.get(pk=closest[1])
+    vector = item_embedding(item)
+    if vector is not None and duplicate_similarity is not None:
+        ranked = nearest_items(owner_id=item.owner_id, version=item.embedding_version, vector=vector,
+                               limit=5, exclude_id=item.pk)
+        close = [item_id for item_id, score in ranked if score >= duplicate_similarity]
+        # The embedding hardly sees colour: the same shot must also show the same colours.
+        candidates = earlier.filter(pk__in=close).only("id", "colors")
+        for candidate in sorted(candidates, key=lambda other: close.index(other.pk)):
+            if colors.overlap(item.colors, candidate.colors) >= colors.SAME_SHOT_COLOR_OVERLAP:
+                return candidate
+    return None
+
+
+def review_queue() -> QuerySet:
+    """Failed items and items the models were unsure of, not yet reviewed; oldest first."""
+    return (
+        Item.objects.filter(reviewed_at__isnull=True)
+        .filter(Q(status=Item.Status.FAILED)
+                | Q(status=Item.Status.READY, category_confidence__lt=settings.REVIEW_CONFIDENCE_THRESHOLD))
+        .order_by("created_at")
+    )
+
+
+def garment_model_versions() -> list[str]:
+    from wardrobe.models import Prediction
+
+    return list(Prediction.objects.filter(step="garment").values_list("model_version", flat=True)
+                .distinct().order_by("model_version"))
+
+
+def training_labels():
+    """(item, category, source) for every processed item whose category a person vouched
+    for: an admin's review first, else the owner's own choice."""
+    items = Item.objects.exclude(image="").filter(
+        Q(reviewed_category__gt="") | Q(category__gt="")).only(
+        "id", "owner", "image", "category", "reviewed_category", "user_edited_fields").order_by("created_at")
+    for item in items.iterator():
+        if item.reviewed_category:
+            yield item, item.reviewed_category, "admin"
+        elif "category" in item.user_edited_fields and item.category:
+            yield item, item.category, "owner"

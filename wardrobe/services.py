@@ -1,0 +1,362 @@
+"""Closet domain logic. Every write to an item goes through a function here.
+
+Writes name their columns (`update_fields`), so a person's edit and a worker's result
+landing at the same moment never overwrite each other's fields.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import numpy as np
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inference import phash as phash_codec
+from wardrobe import selectors, taxonomy
+from wardrobe.models import Item, Prediction, media_path
+from wardrobe.uploads import PhotoRejected, check_photo
+
+ARTIFACT_FILES = {
+    "image": "image.jpg",
+    "thumb_small": "small.jpg",
+    "thumb_medium": "medium.jpg",
+    "cutout": "cutout.webp",
+    "mask": "mask.png",
+}
+# Editable field -> the columns that hold it.
+EDITABLE_COLUMNS = {
+    "category": "category", "colors": "colors", "seasons": "season_mask", "styles": "style_mask",
+    "brand": "brand", "size": "size", "purchase_price": "purchase_price",
+    "purchase_date": "purchase_date", "notes": "notes",
+}
+
+
+@dataclass
+class AddItemsResult:
+    items: list[Item] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
+
+
+def _enqueue_processing(item_id) -> None:
+    from inference.tasks import process_item
+
+    process_item.delay_on_commit(str(item_id))
+
+
+def add_items(*, owner, uploads) -> AddItemsResult:
+    """Saves each acceptable photo as a queued item; each photo stands or falls alone."""
+    result = AddItemsResult()
+    uploads = list(uploads)
+    if len(uploads) > settings.MAX_PHOTOS_PER_UPLOAD:
+        message = _("At most %(count)d photos at a time.") % {"count": settings.MAX_PHOTOS_PER_UPLOAD}
+        result.rejected = [(upload.name, message) for upload in uploads[settings.MAX_PHOTOS_PER_UPLOAD:]]
+        uploads = uploads[:settings.MAX_PHOTOS_PER_UPLOAD]
+    for upload in uploads:
+        try:
+            photo = check_photo(upload)
+        except PhotoRejected as rejection:
+            result.rejected.append((upload.name, rejection.message))
+            continue
+        result.items.append(_create_item(owner=owner, upload=upload, extension=photo.extension))
+    return result
+
+
+def _create_item(*, owner, upload, extension: str) -> Item:
+    item = Item(owner=owner, original_name=(upload.name or "")[:255])
+    stored_name = ""
+    try:
+        with transaction.atomic():
+            item.original.save(f"original.{extension}", upload, save=False)
+            stored_name = item.original.name
+            item.save()
+            _enqueue_processing(item.id)
+    except Exception:
+        # Nothing half-saved: no row without its file, no file without its row.
+        if stored_name:
+            default_storage.delete(stored_name)
+        raise
+    return item
+
+
+def _delete_files_on_commit(names) -> None:
+    names = [name for name in names if name]
+    if names:
+        transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
+
+
+@transaction.atomic
+def delete_item(*, item: Item) -> None:
+    names = item.stored_files()
+    item.delete()
+    _delete_files_on_commit(names)
+
+
+def _mark_edited(item: Item, names) -> set[str]:
+    edited = set(item.user_edited_fields) | set(names)
+    item.user_edited_fields = sorted(edited)
+    return {"user_edited_fields"}
+
+
+def _color_entries(names: list[str], current: list[dict]) -> list[dict]:
+    """The chosen colours, keeping what the model measured for the ones it found."""
+    by_name = {entry["name"]: entry for entry in current}
+    entries = []
+    for name in names:
+        color = taxonomy.COLOR_BY_CODE[name]
+        entries.append(by_name.get(name) or {"name": name, "en": color.en, "ko": color.ko,
+                                             "hex": color.hex, "share": None})
+    return entries
+
+
+def editable_values(item: Item) -> dict:
+    """The item's editable fields in the shape `update_item` takes."""
+    return {
+        "category": item.category,
+        "colors": [entry["name"] for entry in item.colors],
+        "seasons": [term.code for term in item.seasons],
+        "styles": [term.code for term in item.styles],
+        "brand": item.brand, "size": item.size, "purchase_price": item.purchase_price,
+        "purchase_date": item.purchase_date, "notes": item.notes,
+    }
+
+
+@transaction.atomic
+def update_item(*, item: Item, changes: dict) -> Item:
+    """A person's edit: changed fields are saved and from then on belong to the person."""
+    unknown = set(changes) - set(EDITABLE_COLUMNS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    item = Item.objects.select_for_update().get(pk=item.pk)
+    current = editable_values(item)
+    changed = [name for name, value in changes.items() if current[name] != value]
+    if not changed:
+        return item
+    for name in changed:
+        value = changes[name]
+        if name == "colors":
+            item.colors = _color_entries(value, item.colors)
+        elif name == "seasons":
+            item.season_mask = taxonomy.to_mask(value, taxonomy.SEASONS)
+        elif name == "styles":
+            item.style_mask = taxonomy.to_mask(value, taxonomy.STYLES)
+        else:
+            setattr(item, name, value)
+    columns = {EDITABLE_COLUMNS[name] for name in changed} | _mark_edited(item, changed)
+    item.save(update_fields=columns)
+    return item
+
+
+@transaction.atomic
+def confirm_category(*, item: Item) -> Item:
+    """The person says the suggested category is right: it becomes theirs (and a training label)."""
+    item = Item.objects.select_for_update().get(pk=item.pk)
+    if item.category:
+        item.save(update_fields=_mark_edited(item, ["category"]))
+    return item
+
+
+def _requeue(queryset, *, reset_attempts: bool) -> list:
+    """Sends the given items back to the queue, unless they are on it already."""
+    ids = list(queryset.exclude(status__in=[Item.Status.QUEUED, Item.Status.PROCESSING])
+               .values_list("pk", flat=True))
+    changes = {"status": Item.Status.QUEUED, "failure_reason": "", "claim_token": None,
+               "status_changed_at": timezone.now()}
+    if reset_attempts:
+        changes["attempts"] = 0
+    Item.objects.filter(pk__in=ids).exclude(status__in=[Item.Status.QUEUED, Item.Status.PROCESSING]).update(**changes)
+    for item_id in ids:
+        _enqueue_processing(item_id)
+    return ids
+
+
+@transaction.atomic
+def retry_item(*, item: Item) -> bool:
+    """A failed item goes back to the queue with a fresh set of attempts."""
+    return bool(_requeue(Item.objects.filter(pk=item.pk, status=Item.Status.FAILED), reset_attempts=True))
+
+
+@transaction.atomic
+def reprocess_items(*, items) -> int:
+    """Runs the current models again; fields people edited stay as they are."""
+    return len(_requeue(Item.objects.filter(pk__in=[item.pk for item in items]), reset_attempts=True))
+
+
+@dataclass
+class Claim:
+    token: uuid.UUID
+    items: list[Item]
+
+
+def claim_items(*, item_id, batch_size: int) -> Claim:
+    """Takes the item for processing, plus other queued items to fill a batch.
+
+    Each claim is a conditional UPDATE, so two workers never process one item; an item
+    whose claim is older than the processing timeout belongs to a dead worker and may
+    be taken over. The other items' own tasks later find them done and do nothing.
+    """
+    token, now = uuid.uuid4(), timezone.now()
+    stale = now - timedelta(seconds=settings.PROCESSING_TIMEOUT_SECONDS)
+    claimed = {"status": Item.Status.PROCESSING, "claim_token": token,
+               "status_changed_at": now, "attempts": F("attempts") + 1}
+    claimable = Q(status=Item.Status.QUEUED) | Q(status=Item.Status.PROCESSING, status_changed_at__lt=stale)
+    if not Item.objects.filter(claimable, pk=item_id).update(**claimed):
+        return Claim(token, [])
+    others = list(Item.objects.filter(status=Item.Status.QUEUED).order_by("status_changed_at")
+                  .values_list("pk", flat=True)[:max(0, batch_size - 1)])
+    if others:
+        Item.objects.filter(pk__in=others, status=Item.Status.QUEUED).update(**claimed)
+    items = list(Item.objects.filter(claim_token=token))
+    items.sort(key=lambda item: (item.pk != item_id, item.created_at))
+    return Claim(token, items)
+
+
+def release_claim(*, token) -> int:
+    """Puts claimed items back on the queue (before a retry of the whole batch)."""
+    return Item.objects.filter(claim_token=token, status=Item.Status.PROCESSING).update(
+        status=Item.Status.QUEUED, claim_token=None, status_changed_at=timezone.now())
+
+
+def fail_item(*, item_id, token, reason: str) -> bool:
+    return bool(Item.objects.filter(pk=item_id, claim_token=token).update(
+        status=Item.Status.FAILED, failure_reason=reason[:2000], claim_token=None,
+        status_changed_at=timezone.now()))
+
+
+class _ClaimLost(Exception):
+    pass
+
+
+# Pipeline field -> (item column, the editable field that protects it, if any)
+MODEL_FIELDS = {
+    "garment_box": ("garment_box", None),
+    "colors": ("colors", "colors"),
+    "category": ("category", "category"),
+    "category_confidence": ("category_confidence", None),
+}
+
+
+def apply_results(*, item_id, token, result) -> Item | None:
+    """Stores a pipeline result on the item; fields the person edited stay theirs.
+
+    Returns None when the item was deleted or taken over by another worker meanwhile.
+    """
+    item = Item.objects.filter(pk=item_id, claim_token=token).only("id", "owner_id").first()
+    if item is None:
+        return None
+    # Files first, outside the transaction: storage may be slow and remote.
+    new_files = {
+        column: default_storage.save(media_path(item, filename), ContentFile(result.artifacts[column]))
+        for column, filename in ARTIFACT_FILES.items() if column in result.artifacts
+    }
+    try:
+        with transaction.atomic():
+            item = Item.objects.select_for_update().filter(pk=item_id, claim_token=token).first()
+            if item is None:
+                raise _ClaimLost
+            replaced = [getattr(item, column).name for column in new_files]
+            for column, name in new_files.items():
+                setattr(item, column, name)
+            columns = set(new_files) | _apply_fields(item, result)
+            item.status = Item.Status.READY
+            item.failure_reason = ""
+            item.claim_token = None
+            item.status_changed_at = item.processed_at = timezone.now()
+            item.save(update_fields=columns | {
+                "status", "failure_reason", "claim_token", "status_changed_at", "processed_at"})
+            _store_predictions(item, result)
+            _delete_files_on_commit(replaced)
+    except BaseException as error:
+        for name in new_files.values():
+            default_storage.delete(name)
+        if isinstance(error, _ClaimLost):
+            return None
+        raise
+    return item
+
+
+def _apply_fields(item: Item, result) -> set[str]:
+    protected = set(item.user_edited_fields) | ({"category"} if item.reviewed_category else set())
+    columns = set()
+    for name, (column, protected_by) in MODEL_FIELDS.items():
+        if name in result.fields and protected_by not in protected:
+            setattr(item, column, result.fields[name])
+            columns.add(column)
+    if "seasons" not in protected and item.category_term and item.category_term.seasons:
+        item.season_mask = taxonomy.to_mask(item.category_term.seasons, taxonomy.SEASONS)
+        columns.add("season_mask")
+    if "phash" in result.fields:
+        item.phash = phash_codec.to_signed(int(result.fields["phash"], 16))
+        columns.add("phash")
+    if result.embedding is not None:
+        item.embedding = np.asarray(result.embedding.vector, dtype=np.float16).tobytes()
+        item.embedding_version = result.embedding.version
+        columns |= {"embedding", "embedding_version"}
+    item.duplicate_of = selectors.find_duplicate(
+        item=item, duplicate_similarity=result.embedding.duplicate_similarity if result.embedding else None)
+    columns.add("duplicate_of")
+    return columns
+
+
+def _store_predictions(item: Item, result) -> None:
+    Prediction.objects.filter(item=item).delete()
+    Prediction.objects.bulk_create([
+        Prediction(
+            item=item, step=name, model_name=record.model_name, model_version=record.version,
+            value=result.step_outputs.get(name, {}), confidence=result.confidences.get(name),
+            duration_ms=result.timings_ms.get(name, 0.0),
+        )
+        for name, record in result.steps.items()
+    ])
+
+
+def requeue_stuck_items() -> dict:
+    """Items queued or processing for longer than the timeout lost their task or their
+    worker: they go back on the queue, or fail once they have used up their attempts."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.PROCESSING_TIMEOUT_SECONDS)
+    stuck = Item.objects.filter(status__in=[Item.Status.QUEUED, Item.Status.PROCESSING],
+                                status_changed_at__lt=stale)
+    failed = stuck.filter(attempts__gte=settings.MAX_PROCESSING_ATTEMPTS).update(
+        status=Item.Status.FAILED, claim_token=None, status_changed_at=now,
+        failure_reason=_("Processing stopped %(count)d times; try again later.")
+        % {"count": settings.MAX_PROCESSING_ATTEMPTS})
+    requeued = []
+    for item_id in list(stuck.values_list("pk", flat=True)):
+        # Conditional, so an item a worker claimed in the meantime is left alone.
+        if stuck.filter(pk=item_id).update(status=Item.Status.QUEUED, claim_token=None, status_changed_at=now):
+            requeued.append(item_id)
+    for item_id in requeued:
+        _enqueue_processing(item_id)
+    return {"requeued": len(requeued), "failed": failed}
+
+
+@transaction.atomic
+def review_item(*, item: Item, reviewer, category: str) -> Item:
+    """An admin's label for training. It also becomes the item's category, unless the
+    owner chose one: the owner's choice is theirs."""
+    if category not in taxonomy.CATEGORY_BY_CODE:
+        raise ValueError(f"unknown category {category!r}")
+    item = Item.objects.select_for_update().get(pk=item.pk)
+    item.reviewed_category, item.reviewed_by, item.reviewed_at = category, reviewer, timezone.now()
+    columns = {"reviewed_category", "reviewed_by", "reviewed_at"}
+    if "category" not in item.user_edited_fields and item.category != category:
+        item.category = category
+        columns.add("category")
+    item.save(update_fields=columns)
+    return item
+
+
+def mark_reviewed(*, items, reviewer) -> int:
+    """Admin action: the current categories are right."""
+    count = 0
+    for item in items:
+        if item.category:
+            review_item(item=item, reviewer=reviewer, category=item.category)
+            count += 1
+    return count

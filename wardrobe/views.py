@@ -1,0 +1,170 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from wardrobe import selectors, services, taxonomy
+from wardrobe.forms import FilterForm, ItemForm, UploadForm
+from wardrobe.media import stored_file_response
+from wardrobe.models import Item
+
+ITEMS_PER_PAGE = 48
+# Alternatives the model gives less than this are not worth a button.
+ALTERNATIVE_MIN_PROBABILITY = 0.05
+MEDIA_KINDS = {
+    "original": "original", "image": "image", "small": "thumb_small",
+    "medium": "thumb_medium", "cutout": "cutout", "mask": "mask",
+}
+
+
+def _owned_item(request, item_id, *fields) -> Item:
+    items = selectors.items_of(request.user)
+    return get_object_or_404(items.only(*fields) if fields else items, pk=item_id)
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@login_required
+def home(request):
+    return render(request, "wardrobe/home.html", {"summary": selectors.home_summary(owner=request.user)})
+
+
+@login_required
+def closet(request):
+    filter_form = FilterForm(request.GET or None)
+    items = selectors.closet_items(owner=request.user, filters=filter_form.filters())
+    page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "wardrobe/closet.html", {
+        "filter_form": filter_form, "page": page, "query": query.urlencode(), "upload_form": UploadForm(),
+    })
+
+
+@login_required
+@require_POST
+def upload(request):
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        result = services.AddItemsResult()
+        rejected = [("", error) for error in form.errors.get("photos", [])]
+    else:
+        result = services.add_items(owner=request.user, uploads=form.cleaned_data["photos"])
+        rejected = result.rejected
+    if _is_htmx(request):
+        total = selectors.items_of(request.user).count() if result.items else None
+        return render(request, "wardrobe/_upload_result.html",
+                      {"items": result.items, "rejected": rejected, "total": total},
+                      status=200 if result.items or not rejected else 400)
+    if result.items:
+        messages.success(request, _("%(count)d photos added; they are being analysed.") % {"count": len(result.items)})
+    for name, reason in rejected:
+        messages.error(request, f"{name}: {reason}" if name else reason)
+    return redirect("closet")
+
+
+@login_required
+def item_detail(request, item_id):
+    item = _owned_item(request, item_id)
+    form = ItemForm(initial=services.editable_values(item))
+    return render(request, "wardrobe/item_detail.html", _detail_context(item, form))
+
+
+def _detail_context(item: Item, form: ItemForm) -> dict:
+    top3 = []
+    predictions = list(item.predictions.all().order_by("created_at", "pk"))
+    for prediction in predictions:
+        if prediction.step == "garment":
+            top3 = [(taxonomy.CATEGORY_BY_CODE.get(code), probability)
+                    for code, probability in prediction.value.get("category_top3", [])
+                    if probability >= ALTERNATIVE_MIN_PROBABILITY]
+    return {
+        "item": item,
+        "form": form,
+        "predictions": predictions,
+        "top3": top3,
+        "fine_types": [taxonomy.CATEGORY_BY_CODE[code] for code in item.category_term.fine_types]
+        if item.category_term else [],
+        "similar": selectors.similar_items(item=item),
+        "duplicate": item.duplicate_of if item.duplicate_of_id else None,
+        "edited": set(item.user_edited_fields),
+    }
+
+
+@login_required
+@require_POST
+def item_edit(request, item_id):
+    item = _owned_item(request, item_id)
+    form = ItemForm(request.POST)
+    if not form.is_valid():
+        return render(request, "wardrobe/item_detail.html", _detail_context(item, form), status=400)
+    services.update_item(item=item, changes=form.cleaned_data)
+    messages.success(request, _("Saved. Your changes stay even when the photo is analysed again."))
+    return redirect("item-detail", item_id=item.pk)
+
+
+@login_required
+@require_POST
+def item_set_category(request, item_id):
+    """One-tap answers on the item page: "looks right", or a fine type for a coarse guess."""
+    item = _owned_item(request, item_id)
+    category = request.POST.get("category", "")
+    if category == item.category:
+        services.confirm_category(item=item)
+    elif category in taxonomy.CATEGORY_BY_CODE:
+        services.update_item(item=item, changes={"category": category})
+    else:
+        raise Http404
+    return redirect("item-detail", item_id=item.pk)
+
+
+@login_required
+def item_delete(request, item_id):
+    item = _owned_item(request, item_id)
+    if request.method == "POST":
+        services.delete_item(item=item)
+        messages.success(request, _("The item and its photos were deleted."))
+        return redirect("closet")
+    return render(request, "wardrobe/item_confirm_delete.html", {"item": item})
+
+
+@login_required
+@require_POST
+def item_retry(request, item_id):
+    item = _owned_item(request, item_id)
+    services.retry_item(item=item)
+    if _is_htmx(request):
+        item.refresh_from_db()
+        return render(request, "wardrobe/_item_card.html", {"item": item})
+    return redirect("item-detail", item_id=item.pk)
+
+
+@login_required
+@require_GET
+def item_status(request, item_id):
+    """Polled by pending cards; 204 (nothing to swap) until the status moves on."""
+    item = _owned_item(request, item_id, *selectors.GRID_FIELDS)
+    if request.GET.get("known") == item.status and item.is_pending:
+        return HttpResponse(status=204)
+    if request.GET.get("view") == "page":
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    return render(request, "wardrobe/_item_card.html", {"item": item})
+
+
+@login_required
+@require_GET
+def item_media(request, item_id, kind):
+    """Photos are private: served to their owner only (a short-lived presigned URL on S3)."""
+    if kind not in MEDIA_KINDS:
+        raise Http404
+    field = MEDIA_KINDS[kind]
+    item = _owned_item(request, item_id, "id", "owner", field, "original_name")
+    download_name = (item.original_name or "original") if kind == "original" else None
+    return stored_file_response(getattr(item, field).name, download_name=download_name)
