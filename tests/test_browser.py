@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from tests.conftest import photo_path, require_services
 from wardrobe.models import Item
@@ -41,6 +42,10 @@ def browser_page(monkeypatch):
         page = context.new_page()
         page.set_default_timeout(20_000)
         yield page
+        # Inside sync_playwright the test runs in a greenlet whose database connections
+        # Django's teardown does not see; left open, they keep PostgreSQL from dropping
+        # the test database.
+        connections.close_all()
         context.close()
         browser.close()
 
@@ -64,8 +69,17 @@ def test_sign_up_upload_watch_edit_delete(browser_page, live_server, celery_work
     page.wait_for_function("document.querySelectorAll('article.card[id^=item-]').length === 3")
     page.screenshot(path=SHOTS / "2-uploaded.png")
     page.wait_for_function("document.querySelectorAll('article.card.status-ready').length === 3", timeout=240_000)
+    # Every thumbnail is served to its owner and decodes.
+    page.wait_for_function("Array.from(document.querySelectorAll('article.card img'))"
+                           ".every(img => img.complete && img.naturalWidth > 0)")
     page.screenshot(path=SHOTS / "3-ready.png", full_page=True)
+    # Filters fold away on a phone and are always in view on a wide screen.
+    assert not page.is_visible("select[name=category]")
+    page.click("form.filters summary")
+    assert page.is_visible("select[name=category]")
+    page.click("form.filters summary")
     page.set_viewport_size({"width": 1280, "height": 800})
+    assert page.is_visible("select[name=category]")
     page.screenshot(path=SHOTS / "3-ready-desktop.png")
     page.set_viewport_size({"width": 390, "height": 844})
     assert Item.objects.filter(owner__username="mina", status=Item.Status.READY).count() == 3

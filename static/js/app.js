@@ -86,6 +86,14 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    // Filters start open (so they work without JavaScript); a phone folds them away.
+    // A wide window hides the fold's button, so it must open them again.
+    const phone = window.matchMedia("(max-width: 600px)");
+    function fitFilters() {
+      document.querySelectorAll("details[data-fold-on-phone]").forEach(function (d) { d.open = !phone.matches; });
+    }
+    fitFilters();
+    phone.addEventListener("change", fitFilters);
     const form = document.getElementById("upload");
     if (!form) return;
     form.querySelectorAll("input[type=file]").forEach(function (input) {
