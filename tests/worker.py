@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,10 +85,15 @@ def _wait_for_other_sessions_to_end(timeout: float = 15.0):
     if connection.vendor != "postgresql":
         return
     deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity "
-                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
-            if cursor.fetchone()[0] == 0:
-                return
-            time.sleep(0.2)
+    # Its own connection, closed here, so that this check never becomes the session left over.
+    probe = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with probe.cursor() as cursor:
+            while time.monotonic() < deadline:
+                cursor.execute("SELECT count(*) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+                if cursor.fetchone()[0] == 0:
+                    return
+                time.sleep(0.2)
+    finally:
+        probe.close()
