@@ -183,3 +183,20 @@ def test_an_input_mode_comparison_is_recorded_and_shown_on_the_card(tiny_model, 
     call_command("train_garment_model", "--out", str(out), "--card-only")
     card = (out / "MODEL_CARD.md").read_text()
     assert "| `full` |" in card and "--compare-input-modes full --epochs 1" in card
+
+
+@pytest.mark.parametrize("cutout_top3, claimed", [(0.90, True), (0.99, False)])
+def test_the_card_names_the_measured_winner_and_claims_only_what_the_figures_show(
+        tiny_model, tmp_path, cutout_top3, claimed):
+    import shutil
+
+    out = tmp_path / "model"
+    shutil.copytree(tiny_model, out)
+    scores = dict(top1=0.8, top3=0.9, macro_f1=0.7, top1_main10=0.8, top3_main10=0.9)
+    results = {"full": scores, "cutout": {**scores, "top3": cutout_top3},
+               "full+cutout": {metric: value + 0.05 for metric, value in scores.items()}}
+    (out / "input_modes.json").write_text(json.dumps({"epochs": 4, "results": results, "commands": []}))
+    call_command("train_garment_model", "--out", str(out), "--card-only")
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "Best: `full+cutout`" in card
+    assert ("beat either of them alone on every figure" in card) is claimed
