@@ -281,6 +281,22 @@ def test_a_lock_lasts_for_the_window_from_the_first_failure(client, user, limits
     assert signed_in_username(client) == "alice"
 
 
+
+def test_a_lock_expires_on_the_configured_cache_in_real_time(client, user, limits):
+    """The same rule on whatever cache the run uses (Redis in CI), on the real clock:
+    Redis keeps expiry times on the server, where the fake clock above cannot reach."""
+    limits.LOGIN_FAILURE_WINDOW_SECONDS = 3
+    first_failure = time.monotonic()
+    for attempt in range(limits.LOGIN_FAILURE_LIMIT):
+        log_in(client, "alice", f"wrong-{attempt}")
+    assert LOCKED in log_in(client, "alice", PASSWORD).content.decode()
+
+    # touch() rounds the rest of the window up to whole seconds.
+    time.sleep(max(0.0, first_failure + 3 + 1.2 - time.monotonic()))
+    response = log_in(client, "alice", PASSWORD)
+    assert response.status_code == 302
+    assert signed_in_username(client) == "alice"
+
 # --- My page ------------------------------------------------------------------
 
 
