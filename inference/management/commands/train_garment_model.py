@@ -40,6 +40,11 @@ class Command(BaseCommand):
         from inference.training.garment import TrainConfig, compare_input_modes, train
         from inference.training.model_card import write_model_card
 
+        out_dir = Path(options["out"])
+        if options["card_only"]:  # rewrites the card from the recorded metadata: no photos needed
+            metadata = json.loads((out_dir / "metadata.json").read_text())
+            self.stdout.write(f"model card: {write_model_card(out_dir, metadata, command=metadata['command'])}")
+            return
         data_dir = Path(options["data"])
         if not (data_dir / "images.csv").is_file():
             raise CommandError(f"{data_dir} has no images.csv")
@@ -47,7 +52,7 @@ class Command(BaseCommand):
             if not (Path(folder) / "images.csv").is_file():
                 raise CommandError(f"{folder} has no images.csv")
         config = TrainConfig(
-            data_dir=data_dir, out_dir=Path(options["out"]), cache_dir=Path(options["cache_dir"]),
+            data_dir=data_dir, out_dir=out_dir, cache_dir=Path(options["cache_dir"]),
             extra_dirs=[Path(folder) for folder in options["with_corrections"]],
             input_mode=options["input_mode"], image_size=options["image_size"],
             train_size=options["train_size"], epochs=options["epochs"], batch_size=options["batch_size"],
@@ -55,10 +60,6 @@ class Command(BaseCommand):
             pretrained_weights=settings.GARMENT_PRETRAINED_WEIGHTS,
         )
         log = lambda line: self.stdout.write(line) or self.stdout.flush()  # noqa: E731
-        if options["card_only"]:
-            metadata = json.loads((config.out_dir / "metadata.json").read_text())
-            self.stdout.write(f"model card: {write_model_card(config.out_dir, metadata, command=metadata['command'])}")
-            return
         if options["compare_input_modes"] is not None:
             modes = options["compare_input_modes"] or list(INPUT_MODES)
             path = compare_input_modes(config, modes=modes, command=_command_line(options, compare=modes), log=log)
