@@ -106,3 +106,27 @@ def test_a_near_identical_photo_gets_the_duplicate_warning_and_a_different_one_d
     other.refresh_from_db()
     assert again.duplicate_of_id == original.pk
     assert other.status == Item.Status.READY and other.duplicate_of_id is None
+
+
+@pytest.fixture
+def unfrozen():
+    import gc
+
+    gc.unfreeze()
+    yield gc
+    gc.unfreeze()
+
+
+def test_web_and_worker_processes_keep_their_startup_objects_out_of_full_collections(unfrozen):
+    import importlib
+
+    from celery import signals
+
+    import wardrobe.wsgi
+
+    importlib.reload(wardrobe.wsgi)
+    assert unfrozen.get_freeze_count() > 0
+
+    unfrozen.unfreeze()
+    signals.worker_process_init.send(sender=None)
+    assert unfrozen.get_freeze_count() > 0

@@ -27,7 +27,7 @@ STALE_ROWS_ALLOWED = 1.2
 @dataclass
 class _Table:
     signature: dict
-    ids: list[uuid.UUID]
+    ids: list  # primary keys as the database driver returns them; made UUIDs only when returned
     matrix: np.ndarray  # float32, one L2-normalised row per item
 
 
@@ -50,15 +50,29 @@ def _vectors(blobs) -> np.ndarray:
     return np.frombuffer(blob, dtype=np.float16).reshape(len(blobs), -1).astype(np.float32)
 
 
-def _load(rows, signature) -> _Table:
-    # Raw rows: for thousands of items the ORM's per-row conversions cost more than the search.
+def _fetch(rows) -> list[tuple]:
+    # Raw rows: for thousands of items the ORM's per-row conversions (UUIDs above all)
+    # cost more than the search.
     sql, params = rows.values_list("pk", "embedding").query.sql_with_params()
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        # Django's cursors bind on the client, which returns bytea as hex text; binary
+        # results move half the bytes (10,000 embeddings: about 35 -> 20 ms).
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(sql, params, binary=True)
+            return cursor.fetchall()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        fetched = cursor.fetchall()
+        return cursor.fetchall()
+
+
+def _load(rows, signature) -> _Table:
+    fetched = _fetch(rows)
     if not fetched:
         return _Table(signature, [], np.zeros((0, 0), np.float32))
-    return _Table(signature, [_as_uuid(pk) for pk, _ in fetched], _vectors([blob for _, blob in fetched]))
+    return _Table(signature, [pk for pk, _ in fetched], _vectors([blob for _, blob in fetched]))
 
 
 def _refreshed(table: _Table, rows, signature) -> _Table | None:
@@ -66,7 +80,7 @@ def _refreshed(table: _Table, rows, signature) -> _Table | None:
     when it would hold too many rows of deleted items."""
     if table.signature["last"] is None or len(table.ids) > STALE_ROWS_ALLOWED * signature["count"] + 10:
         return None
-    changed = rows.filter(processed_at__gt=table.signature["last"]).values_list("pk", "embedding")
+    changed = _fetch(rows.filter(processed_at__gt=table.signature["last"]))
     position = {item_id: index for index, item_id in enumerate(table.ids)}
     ids, matrix, added = list(table.ids), table.matrix.copy(), []
     for item_id, blob in changed:
@@ -111,5 +125,11 @@ def nearest_items(*, owner_id, version: str, vector: np.ndarray, limit: int = 5,
     scores = table.matrix @ np.asarray(vector, dtype=np.float32)
     count = min(limit + 1, len(scores))
     best = np.argpartition(-scores, count - 1)[:count]
-    ranked = [(table.ids[i], float(scores[i])) for i in best[np.argsort(-scores[best])]]
+    ranked = [(_as_uuid(table.ids[i]), float(scores[i])) for i in best[np.argsort(-scores[best])]]
     return [(item_id, score) for item_id, score in ranked if item_id != exclude_id][:limit]
+
+
+def forget_tables() -> None:
+    """Drop every owner's table; the next lookup reads its owner's embeddings anew."""
+    with _lock:
+        _tables.clear()

@@ -23,6 +23,9 @@ def django_with_scratch_database() -> None:
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", "--noinput", verbosity=0)
+    import gc
+
+    gc.freeze()  # as the web and worker processes do once started
 
 
 def percentile(values, share: float) -> float:
