@@ -200,3 +200,21 @@ def test_the_card_names_the_measured_winner_and_claims_only_what_the_figures_sho
     card = (out / "MODEL_CARD.md").read_text()
     assert "Best: `full+cutout`" in card
     assert ("beat either of them alone on every figure" in card) is claimed
+
+
+def test_the_card_shows_the_earlier_run_that_set_the_number_of_epochs(tiny_model, tmp_path):
+    import shutil
+
+    out = tmp_path / "model"
+    shutil.copytree(tiny_model, out)
+    history = [dict(epoch=epoch, train_top1=0.5 + epoch / 10, top1=0.8, top3=0.9, macro_f1=0.7,
+                    top1_main10=0.85 + epoch / 100, top3_main10=top3)
+               for epoch, top3 in ((1, 0.95), (2, 0.99), (3, 0.97))]
+    run = {"command": "python manage.py train_garment_model --epochs 3", "model_version": "abc",
+           "training_seconds": 600, "history": history}
+    (out / "earlier_runs.json").write_text(json.dumps({"runs": [run]}))
+    call_command("train_garment_model", "--out", str(out), "--card-only")
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "best main-10 top-3, 0.99, at epoch 2 and ended at 0.97" in card
+    assert "(0.7 to 0.8)" in card and "not an untouched test" in card
+    assert "| 3 | 0.8 | 0.8 | 0.9 | 0.7 | 0.88 | 0.97 |" in card

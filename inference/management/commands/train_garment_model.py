@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from inference.garment import DEFAULT_WEIGHTS_DIR
 from inference.garment_view import INPUT_MODES
+from inference.training.garment import TrainConfig
 
 
 class Command(BaseCommand):
@@ -22,7 +23,7 @@ class Command(BaseCommand):
                             help="where garment masks of the training photos are cached")
         parser.add_argument("--input-mode", choices=INPUT_MODES, default="full+cutout",
                             help="what the model sees: the full photo, the garment's box, or its cut-out")
-        parser.add_argument("--epochs", type=int, default=10)
+        parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
         parser.add_argument("--image-size", type=int, default=224)
         parser.add_argument("--train-size", type=int, default=192)
         parser.add_argument("--batch-size", type=int, default=32)
@@ -37,7 +38,7 @@ class Command(BaseCommand):
                                  "the model card, and stop")
 
     def handle(self, *args, **options):
-        from inference.training.garment import TrainConfig, compare_input_modes, train
+        from inference.training.garment import compare_input_modes, train
         from inference.training.model_card import write_model_card
 
         out_dir = Path(options["out"])
