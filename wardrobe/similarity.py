@@ -60,7 +60,8 @@ def _fetch(rows) -> list[tuple]:
         # Django's cursors bind on the client, which returns bytea as hex text; binary
         # results move half the bytes (10,000 embeddings: about 35 -> 20 ms).
         connection.ensure_connection()
-        with psycopg.Cursor(connection.connection) as cursor:
+        # Errors still arrive as Django's (the tasks retry on django.db.OperationalError).
+        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(sql, params, binary=True)
             return cursor.fetchall()
     with connection.cursor() as cursor:
