@@ -103,3 +103,13 @@ def test_sign_up_upload_watch_edit_delete(browser_page, live_server, celery_work
     page.goto(f"{live_server.url}/")
     page.screenshot(path=SHOTS / "6-home.png", full_page=True)
     assert "2 items in your closet" in page.inner_text("section.hello")
+
+    # The language switch in the top bar turns the whole page Korean, and it stays so.
+    page.click("form.language button[value=ko]")
+    page.wait_for_selector("html[lang=ko]")
+    assert "안녕하세요, Mina님" in page.inner_text("h1")
+    assert "옷장에 아이템 2개" in page.inner_text("section.hello")
+    page.screenshot(path=SHOTS / "7-home-ko.png", full_page=True)
+    page.goto(f"{live_server.url}/closet/")
+    assert "옷장" in page.inner_text("header.topbar")
+    page.screenshot(path=SHOTS / "8-closet-ko.png", full_page=True)
