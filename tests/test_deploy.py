@@ -1,4 +1,4 @@
-"""Production settings pass Django's deployment checklist."""
+"""Production settings pass Django's deployment checklist; the web process stays free of model runtimes."""
 
 import os
 import subprocess
@@ -35,3 +35,20 @@ def test_the_check_does_fail_on_debug_settings(tmp_path):
     result = run_check({**PRODUCTION_ENV, "DJANGO_DEBUG": "1", "DJANGO_HTTPS": "0", "WARDROBE_VAR_DIR": str(tmp_path)})
     assert result.returncode != 0
     assert "DEBUG" in result.stderr + result.stdout
+
+
+def test_the_web_process_loads_no_model_runtime(tmp_path):
+    # Everything a web request can import: the WSGI app, every URL's view, the admin, and
+    # the task module that uploads enqueue to. Model runtimes belong to the worker alone.
+    script = (
+        "import sys; from wardrobe.wsgi import application; from django.urls import get_resolver; "
+        "get_resolver().url_patterns; import wardrobe.views, accounts.views, wardrobe.admin, inference.tasks; "
+        "print(sorted(m for m in ('onnxruntime', 'torch', 'torchvision', 'cv2', 'ultralytics', 'transformers') "
+        "if m in sys.modules))"
+    )
+    env = {name: value for name, value in os.environ.items() if name in ("PATH", "HOME", "LANG")}
+    env.update({"DJANGO_SETTINGS_MODULE": "wardrobe.settings", "WARDROBE_VAR_DIR": str(tmp_path)})
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
