@@ -16,13 +16,16 @@ PRODUCTION_ENV = {
 }
 
 
-def run_check(env_changes: dict) -> subprocess.CompletedProcess:
+def server_env(changes: dict) -> dict:
     # Only what a server would have: nothing test-only leaks in from this process.
     env = {name: value for name, value in os.environ.items()
            if name in ("PATH", "HOME", "LANG", "DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL")}
-    env.update(env_changes)
+    return {**env, **changes}
+
+
+def run_check(env_changes: dict) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+                          cwd=ROOT, env=server_env(env_changes), capture_output=True, text=True, timeout=120)
 
 
 def test_production_settings_pass_check_deploy(tmp_path):
@@ -46,8 +49,7 @@ def test_the_web_process_loads_no_model_runtime(tmp_path):
         "print(sorted(m for m in ('onnxruntime', 'torch', 'torchvision', 'cv2', 'ultralytics', 'transformers') "
         "if m in sys.modules))"
     )
-    env = {name: value for name, value in os.environ.items() if name in ("PATH", "HOME", "LANG")}
-    env.update({"DJANGO_SETTINGS_MODULE": "wardrobe.settings", "WARDROBE_VAR_DIR": str(tmp_path)})
+    env = server_env({"DJANGO_SETTINGS_MODULE": "wardrobe.settings", "WARDROBE_VAR_DIR": str(tmp_path)})
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
