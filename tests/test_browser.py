@@ -51,6 +51,8 @@ def browser_page(monkeypatch):
 
 
 def test_sign_up_upload_watch_edit_delete(browser_page, live_server, celery_worker_process):
+    from playwright.sync_api import expect
+
     page = browser_page
     page.goto(f"{live_server.url}/accounts/signup/")
     page.fill("input[name=username]", "mina")
@@ -79,7 +81,8 @@ def test_sign_up_upload_watch_edit_delete(browser_page, live_server, celery_work
     assert page.is_visible("select[name=category]")
     page.click("form.filters summary")
     page.set_viewport_size({"width": 1280, "height": 800})
-    assert page.is_visible("select[name=category]")
+    # The page reopens them on the media query's change event, which comes after the resize.
+    expect(page.locator("select[name=category]")).to_be_visible()
     page.screenshot(path=SHOTS / "3-ready-desktop.png")
     page.set_viewport_size({"width": 390, "height": 844})
     assert Item.objects.filter(owner__username="mina", status=Item.Status.READY).count() == 3
