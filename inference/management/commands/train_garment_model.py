@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from inference.garment import DEFAULT_WEIGHTS_DIR
 from inference.garment_view import INPUT_MODES
+from inference.training import training_packages_message
 from inference.training.garment import TrainConfig
 
 
@@ -38,7 +39,6 @@ class Command(BaseCommand):
                                  "the model card, and stop")
 
     def handle(self, *args, **options):
-        from inference.training.garment import compare_input_modes, train
         from inference.training.model_card import write_model_card
 
         out_dir = Path(options["out"])
@@ -46,6 +46,10 @@ class Command(BaseCommand):
             metadata = json.loads((out_dir / "metadata.json").read_text())
             self.stdout.write(f"model card: {write_model_card(out_dir, metadata, command=metadata['command'])}")
             return
+        if message := training_packages_message():
+            raise CommandError(message)
+        from inference.training.garment import compare_input_modes, train
+
         data_dir = Path(options["data"])
         if not (data_dir / "images.csv").is_file():
             raise CommandError(f"{data_dir} has no images.csv")
