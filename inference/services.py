@@ -1,61 +1,97 @@
-"""Processing queued items: claim a batch, run the pipeline, store each result."""
+"""Processing photos for a consumer: claim a batch, run the pipeline, hand back each result.
+
+While the batch runs, a heartbeat thread renews the claim, so a sweep can tell a dead
+worker's batch (no heartbeat) from a slow one (still beating) and never takes the latter.
+"""
 
 import logging
+import threading
+from contextlib import contextmanager
 
 from django.conf import settings
-from django.core.files.storage import default_storage
+from django.db import connections
 
-from inference import pipeline
-from wardrobe import services as closet
+from inference import consumers, pipeline
+from inference.transient import is_transient
 
 logger = logging.getLogger(__name__)
 
 
-def _read_original(item) -> bytes:
-    with default_storage.open(item.original.name, "rb") as handle:
-        return handle.read()
+def process_batch(*, consumer: str, key: str) -> int:
+    """Processes photo `key` and other waiting photos of the same consumer; returns how many.
 
-
-def process_items(*, item_id, transient_errors: tuple = ()) -> int:
-    """Processes the item and, in the same batch, other queued items; returns how many.
-
-    On a transient error the claimed items go back on the queue and the error is
-    raised for the task to retry.
+    On a transient error the batch is given back and the error raised for the task to retry.
     """
-    claim = closet.claim_items(item_id=item_id, batch_size=settings.PROCESSING_BATCH_SIZE)
-    if not claim.items:
+    owner = consumers.get(consumer)
+    batch = owner.claim(key=key, batch_size=settings.PROCESSING_BATCH_SIZE)
+    if not batch.keys:
         return 0  # already done, or another worker has it
     try:
-        readable, sources = [], []
-        for item in claim.items:
-            try:
-                sources.append(_read_original(item))
-                readable.append(item)
-            except FileNotFoundError:
-                closet.fail_item(item_id=item.pk, token=claim.token, reason="The original photo is missing.")
-        results = _run(sources, transient_errors)
-        for item, result in zip(readable, results):
-            if result.ok:
-                closet.apply_results(item_id=item.pk, token=claim.token, result=result)
-            else:
-                closet.fail_item(item_id=item.pk, token=claim.token, reason=result.error)
-    except transient_errors:
-        closet.release_claim(token=claim.token)
+        with _heartbeat(owner, batch.token):
+            readable, sources = [], []
+            for photo_key in batch.keys:
+                try:
+                    sources.append(owner.read(key=photo_key))
+                    readable.append(photo_key)
+                except FileNotFoundError:
+                    owner.fail(key=photo_key, token=batch.token, reason="The original photo is missing.")
+            results = _run(sources)
+            for photo_key, result in zip(readable, results):
+                if result.ok:
+                    owner.store(key=photo_key, token=batch.token, result=result)
+                else:
+                    owner.fail(key=photo_key, token=batch.token, reason=result.error)
+    except Exception as error:
+        if is_transient(error):
+            _release(owner, batch.token)
         raise
-    return len(claim.items)
+    return len(batch.keys)
 
 
-def _run(sources: list[bytes], transient_errors: tuple) -> list[pipeline.PipelineResult]:
+def _release(owner, token) -> None:
+    try:
+        owner.release(token=token)
+    except Exception as error:
+        if not is_transient(error):
+            raise
+        # Still unreachable: the claim stops beating and the sweep gives it back.
+        logger.warning("could not give back batch %s (%s); the sweep will", token, error)
+
+
+@contextmanager
+def _heartbeat(owner, token):
+    stop = threading.Event()
+
+    def beat():
+        try:
+            while not stop.wait(settings.CLAIM_HEARTBEAT_SECONDS):
+                try:
+                    owner.renew(token=token)
+                except Exception as error:  # a missed beat is survivable; the next may pass
+                    logger.warning("heartbeat for batch %s failed: %s", token, error)
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{token}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+def _run(sources: list[bytes]) -> list[pipeline.PipelineResult]:
     try:
         return pipeline.run_batch(sources)
-    except transient_errors:
-        raise
-    except Exception:
+    except Exception as error:
+        if is_transient(error):
+            raise
         if len(sources) == 1:
             logger.exception("pipeline failed on a photo")
             return [_failed("Processing failed with an internal error; it is in the worker log.")]
     # One photo broke the batch: run them one by one so only that one fails.
-    return [_run([source], transient_errors)[0] for source in sources]
+    return [_run([source])[0] for source in sources]
 
 
 def _failed(reason: str) -> pipeline.PipelineResult:

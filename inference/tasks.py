@@ -1,18 +1,22 @@
-"""Model work, on the "gpu" queue. Tasks load by id and call a service; nothing more."""
+"""Model work, on the "gpu" queue. Tasks carry a consumer's name and a key, call a service."""
 
-from botocore.exceptions import BotoCoreError
+import random
+
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from inference import services
+from inference.transient import is_transient
 
-# Worth another try: the database, the broker or the storage was briefly away.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError, BotoCoreError)
+RETRY_BACKOFF_SECONDS, RETRY_BACKOFF_MAX_SECONDS = 5, 120
 
 
-@shared_task(
-    bind=True, acks_late=True, reject_on_worker_lost=True,
-    autoretry_for=TRANSIENT_ERRORS, retry_backoff=5, retry_backoff_max=300, retry_jitter=True, max_retries=6,
-)
-def process_item(self, item_id: str) -> int:
-    return services.process_items(item_id=item_id, transient_errors=TRANSIENT_ERRORS)
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=8)
+def process_photos(self, consumer: str, key: str) -> int:
+    try:
+        return services.process_batch(consumer=consumer, key=key)
+    except Exception as error:
+        if not is_transient(error):
+            raise
+        # The database, broker or storage was briefly away: try again, waiting longer each time.
+        delay = min(RETRY_BACKOFF_MAX_SECONDS, RETRY_BACKOFF_SECONDS * 2 ** self.request.retries)
+        raise self.retry(exc=error, countdown=random.uniform(delay / 2, delay))

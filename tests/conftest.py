@@ -90,3 +90,13 @@ def celery_worker_process(transactional_db, media_storage, tmp_path):
     worker = WorkerProcess(media_root=media_storage, log_path=tmp_path / "worker.log")
     yield worker
     worker.stop()
+
+
+@pytest.fixture
+def sent_tasks(monkeypatch) -> list[str]:
+    """Keys of the processing tasks sent to the broker (none really is)."""
+    from inference.tasks import process_photos
+
+    keys = []
+    monkeypatch.setattr(process_photos, "apply_async", lambda args, **options: keys.append(args[1]))
+    return keys

@@ -20,3 +20,6 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 # Static files straight from the source folders, no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# In-process tests hold one transaction open; a heartbeat thread's second connection
+# would wait on it. Tests of the heartbeat set their own interval.
+CLAIM_HEARTBEAT_SECONDS = 3600

@@ -110,7 +110,7 @@ def test_home_query_count_does_not_grow_with_items(alice_client, user):
     assert queries_for_home() == few
 
 
-def test_upload_saves_each_good_photo_and_explains_each_bad_one(alice_client, user, media_storage,
+def test_upload_saves_each_good_photo_and_explains_each_bad_one(alice_client, user, media_storage, sent_tasks,
                                                                   django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         response = alice_client.post(reverse("upload"), {"photos": [
@@ -126,7 +126,10 @@ def test_upload_saves_each_good_photo_and_explains_each_bad_one(alice_client, us
     assert "notes.jpg: This is not a photo we can read" in html
     assert html.count('class="card status-queued"') == 2 and "every 2s" in html
     assert len(stored_media(media_storage)) == 2
-    assert len(callbacks) == 2  # one processing task per photo, sent after commit
+    assert sent_tasks == []  # sent after commit, one per photo
+    callbacks[0]()
+    assert sorted(sent_tasks) == sorted(str(item.pk) for item in items)
+    assert all(item.enqueued_at for item in Item.objects.filter(owner=user))
 
 
 def test_upload_without_javascript_redirects_with_messages(alice_client, user):
@@ -137,10 +140,10 @@ def test_upload_without_javascript_redirects_with_messages(alice_client, user):
 
 
 def test_a_failing_save_leaves_no_file_behind(alice_client, user, media_storage, monkeypatch):
-    def broken(item_id):
+    def broken(self, *args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "_enqueue_processing", broken)
+    monkeypatch.setattr(Item, "save", broken)
     with pytest.raises(RuntimeError):
         alice_client.post(reverse("upload"), {"photos": [upload("shirt.jpg", photo_bytes("shirt"))]})
     assert not Item.objects.exists()

@@ -94,7 +94,7 @@ def test_a_stale_claim_is_taken_over_and_the_old_worker_result_is_dropped(user, 
     item = make_item(user, status=Item.Status.QUEUED)
     old = claimed(item)
     Item.objects.filter(pk=item.pk).update(
-        status_changed_at=timezone.now() - timedelta(seconds=settings.PROCESSING_TIMEOUT_SECONDS + 5))
+        heartbeat_at=timezone.now() - timedelta(seconds=settings.CLAIM_STALE_SECONDS + 5))
     new = claimed(item)
     files_before = stored_media(media_storage)
     assert services.apply_results(item_id=item.pk, token=old.token, result=fake_result()) is None
@@ -141,28 +141,92 @@ def test_failure_is_recorded_with_its_reason_and_retry_resets(user, django_captu
     assert len(callbacks) == 1  # processing is enqueued once the transaction commits
 
 
-def test_release_puts_a_batch_back_on_the_queue(user):
+def test_release_puts_a_batch_back_on_the_queue_without_using_up_an_attempt(user):
     item = make_item(user, status=Item.Status.QUEUED)
     claim = claimed(item)
     assert services.release_claim(token=claim.token) == 1
     item.refresh_from_db()
-    assert (item.status, item.claim_token) == (Item.Status.QUEUED, None)
+    assert (item.status, item.claim_token, item.attempts) == (Item.Status.QUEUED, None, 0)
+    assert item.enqueued_at is not None  # the task's retry is on its way: not the outbox
 
 
-def test_stuck_items_are_requeued_and_fail_after_their_attempts(user, settings, django_capture_on_commit_callbacks):
-    long_ago = timezone.now() - timedelta(seconds=settings.PROCESSING_TIMEOUT_SECONDS + 60)
-    lost = make_item(user, status=Item.Status.PROCESSING, attempts=1)
-    worn_out = make_item(user, status=Item.Status.PROCESSING, attempts=settings.MAX_PROCESSING_ATTEMPTS)
-    fresh = make_item(user, status=Item.Status.PROCESSING, attempts=1)
-    Item.objects.filter(pk__in=[lost.pk, worn_out.pk]).update(status_changed_at=long_ago)
-    with django_capture_on_commit_callbacks() as callbacks:
-        outcome = services.requeue_stuck_items()
-    assert outcome == {"requeued": 1, "failed": 1}
-    assert Item.objects.get(pk=lost.pk).status == Item.Status.QUEUED
+def test_a_beating_claim_is_never_taken_over_however_long_it_runs(user, settings):
+    item = make_item(user, status=Item.Status.QUEUED)
+    claim = claimed(item)
+    long_ago = timezone.now() - timedelta(seconds=settings.CLAIM_STALE_SECONDS * 10)
+    Item.objects.filter(pk=item.pk).update(status_changed_at=long_ago, heartbeat_at=long_ago)
+    assert services.renew_claim(token=claim.token) == 1  # the slow worker is alive
+    assert services.claim_items(item_id=item.pk, batch_size=1).items == []
+    assert services.sweep_processing(queue_depth=lambda: 0)["reclaimed"] == 0
+    assert Item.objects.get(pk=item.pk).claim_token == claim.token
+
+
+def test_the_sweep_takes_back_dead_claims_and_fails_items_out_of_attempts(user, settings, monkeypatch):
+    sent = []
+    monkeypatch.setattr(services, "publish_processing", lambda ids: sent.extend(ids) or True)
+    silent = timezone.now() - timedelta(seconds=settings.CLAIM_STALE_SECONDS + 1)
+    lost = make_item(user, status=Item.Status.PROCESSING, attempts=1, heartbeat_at=silent)
+    worn_out = make_item(user, status=Item.Status.PROCESSING, attempts=settings.MAX_PROCESSING_ATTEMPTS,
+                         heartbeat_at=silent)
+    alive = make_item(user, status=Item.Status.PROCESSING, attempts=1, heartbeat_at=timezone.now())
+    outcome = services.sweep_processing(queue_depth=lambda: 0)
+    assert (outcome["reclaimed"], outcome["failed"]) == (1, 1)
+    lost.refresh_from_db()
+    assert (lost.status, lost.claim_token, lost.enqueued_at) == (Item.Status.QUEUED, None, None)
     worn_out.refresh_from_db()
     assert worn_out.status == Item.Status.FAILED and "try again" in worn_out.failure_reason
-    assert Item.objects.get(pk=fresh.pk).status == Item.Status.PROCESSING
-    assert len(callbacks) == 1
+    assert Item.objects.get(pk=alive.pk).status == Item.Status.PROCESSING
+    # The reclaimed item waits in the outbox for the grace period, then the next sweep sends it.
+    Item.objects.filter(pk=lost.pk).update(status_changed_at=silent)
+    services.sweep_processing(queue_depth=lambda: 0)
+    assert sent == [lost.pk]
+
+
+def test_the_sweep_sends_the_outbox_but_leaves_fresh_uploads_to_the_web_process(user, settings, monkeypatch):
+    sent = []
+    monkeypatch.setattr(services, "publish_processing", lambda ids: sent.extend(ids) or True)
+    waiting = make_item(user, status=Item.Status.QUEUED)
+    fresh = make_item(user, status=Item.Status.QUEUED)
+    Item.objects.filter(pk=waiting.pk).update(
+        status_changed_at=timezone.now() - timedelta(seconds=settings.OUTBOX_GRACE_SECONDS + 1))
+    outcome = services.sweep_processing(queue_depth=lambda: 0)
+    assert sent == [waiting.pk] and fresh.pk not in sent
+    assert outcome["outbox"] == 1
+
+
+def test_the_sweep_resends_messages_lost_with_the_broker_only_when_the_queue_is_empty(user, settings, monkeypatch):
+    sent = []
+    monkeypatch.setattr(services, "publish_processing", lambda ids: sent.extend(ids) or True)
+    long_ago = timezone.now() - timedelta(seconds=settings.QUEUE_LOST_SECONDS + 1)
+    item = make_item(user, status=Item.Status.QUEUED, enqueued_at=long_ago)
+    Item.objects.filter(pk=item.pk).update(status_changed_at=long_ago)
+    recent = make_item(user, status=Item.Status.QUEUED, enqueued_at=timezone.now())
+    assert services.sweep_processing(queue_depth=lambda: 3)["lost"] == 0  # messages still waiting
+    assert services.sweep_processing(queue_depth=None)["lost"] == 0  # broker cannot say
+    assert sent == []
+    assert services.sweep_processing(queue_depth=lambda: 0)["lost"] == 1
+    assert sent == [item.pk] and recent.pk not in sent
+
+
+def test_publishing_marks_the_item_sent_and_a_broker_outage_leaves_it_in_the_outbox(user, monkeypatch):
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from inference.tasks import process_photos
+
+    items = [make_item(user, status=Item.Status.QUEUED) for _ in range(2)]
+    calls = []
+    monkeypatch.setattr(process_photos, "apply_async", lambda args, **options: calls.append(args))
+    assert services.publish_processing([items[0].pk]) is True
+    assert calls == [["closet", str(items[0].pk)]]
+    assert Item.objects.get(pk=items[0].pk).enqueued_at is not None
+
+    def broker_down(args, **options):
+        raise BrokerError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
+
+    monkeypatch.setattr(process_photos, "apply_async", broker_down)
+    assert services.publish_processing([items[1].pk]) is False
+    assert Item.objects.get(pk=items[1].pk).enqueued_at is None
+
 
 
 def test_an_identical_photo_is_flagged_as_a_duplicate_of_the_earlier_item(user, other_user):

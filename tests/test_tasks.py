@@ -6,12 +6,12 @@ from django.core.files.storage import default_storage
 from django.db import OperationalError
 
 from inference import pipeline, services as processing
-from inference.tasks import TRANSIENT_ERRORS, process_item
+from inference.tasks import process_photos
 from tests.conftest import photo_bytes
 from tests.factories import fake_result
 from wardrobe.celery import app
 from wardrobe.models import Item
-from wardrobe.tasks import requeue_stuck_items
+from wardrobe.tasks import sweep_processing
 
 pytestmark = pytest.mark.django_db
 
@@ -26,9 +26,9 @@ def queued_item(owner, data: bytes) -> Item:
 def test_one_task_processes_a_batch_and_the_others_tasks_do_nothing(user, settings):
     settings.PROCESSING_BATCH_SIZE = 8
     items = [queued_item(user, photo_bytes(name)) for name in ("hat", "pants", "shoes")]
-    assert process_item.apply(args=[str(items[1].pk)]).get() == 3
+    assert process_photos.apply(args=["closet", str(items[1].pk)]).get() == 3
     assert set(Item.objects.values_list("status", flat=True)) == {Item.Status.READY}
-    assert process_item.apply(args=[str(items[0].pk)]).get() == 0  # idempotent: already done
+    assert process_photos.apply(args=["closet", str(items[0].pk)]).get() == 0  # idempotent: already done
     for item in Item.objects.all():
         assert item.category and item.thumb_small and item.embedding_version.startswith("garment-")
 
@@ -36,7 +36,7 @@ def test_one_task_processes_a_batch_and_the_others_tasks_do_nothing(user, settin
 def test_an_undecodable_photo_fails_with_a_reason_and_the_rest_of_the_batch_is_fine(user):
     good = queued_item(user, photo_bytes("dress"))
     broken = queued_item(user, b"\xff\xd8\xff\xe0" + b"\x00" * 200)
-    process_item.apply(args=[str(good.pk)])
+    process_photos.apply(args=["closet", str(good.pk)])
     good.refresh_from_db()
     broken.refresh_from_db()
     assert good.status == Item.Status.READY
@@ -46,7 +46,7 @@ def test_an_undecodable_photo_fails_with_a_reason_and_the_rest_of_the_batch_is_f
 def test_a_missing_original_fails_the_item(user):
     item = queued_item(user, photo_bytes("hat"))
     default_storage.delete(item.original.name)
-    process_item.apply(args=[str(item.pk)])
+    process_photos.apply(args=["closet", str(item.pk)])
     item.refresh_from_db()
     assert item.status == Item.Status.FAILED and "missing" in item.failure_reason
 
@@ -62,7 +62,7 @@ def test_a_model_crash_on_one_photo_fails_only_that_photo(user, monkeypatch):
         return [fake_result() for _ in sources]
 
     monkeypatch.setattr(pipeline, "run_batch", run_batch)
-    process_item.apply(args=[str(fine.pk)])
+    process_photos.apply(args=["closet", str(fine.pk)])
     fine.refresh_from_db()
     poison.refresh_from_db()
     assert fine.status == Item.Status.READY
@@ -77,31 +77,57 @@ def test_a_transient_error_puts_the_batch_back_and_is_raised_for_a_retry(user, m
 
     monkeypatch.setattr(pipeline, "run_batch", database_gone)
     with pytest.raises(OperationalError):
-        processing.process_items(item_id=items[0].pk, transient_errors=TRANSIENT_ERRORS)
+        processing.process_batch(consumer="closet", key=str(items[0].pk))
     assert set(Item.objects.values_list("status", flat=True)) == {Item.Status.QUEUED}
     assert set(Item.objects.values_list("claim_token", flat=True)) == {None}
 
 
 def test_the_task_is_reliable_by_configuration():
-    assert process_item.acks_late and process_item.reject_on_worker_lost
-    assert OperationalError in process_item.autoretry_for and process_item.retry_backoff
+    assert process_photos.acks_late and process_photos.reject_on_worker_lost
     assert app.conf.worker_prefetch_multiplier == 1
-    assert app.amqp.router.route({}, process_item.name)["queue"].name == "gpu"
-    assert app.amqp.router.route({}, requeue_stuck_items.name)["queue"].name == "default"
-    assert "requeue-stuck-items" in app.conf.beat_schedule
+    assert app.amqp.router.route({}, process_photos.name)["queue"].name == "gpu"
+    assert app.amqp.router.route({}, sweep_processing.name)["queue"].name == "default"
+    assert app.conf.beat_schedule["sweep-processing"]["schedule"] <= 10
+
+
+def test_a_transient_error_makes_the_task_retry_and_the_retry_finishes_the_batch(user, monkeypatch):
+    item = queued_item(user, photo_bytes("hat"))
+    real_run_batch, calls = pipeline.run_batch, []
+
+    def flaky(sources, steps=None):
+        calls.append(len(sources))
+        if len(calls) == 1:
+            raise OperationalError("could not connect to server")
+        return real_run_batch(sources, steps)
+
+    monkeypatch.setattr(pipeline, "run_batch", flaky)
+    # Eager tasks run their retries in place: the first attempt fails, the second one stores.
+    outcome = process_photos.apply(args=["closet", str(item.pk)])
+    assert outcome.successful(), outcome.traceback
+    item.refresh_from_db()
+    assert item.status == Item.Status.READY and item.attempts == 1
+    assert calls == [1, 1]
+
+
+def test_a_bad_photo_is_not_retried_as_if_a_service_were_down(user, monkeypatch):
+    from inference.transient import is_transient
+
+    assert not is_transient(OSError("image file is truncated"))
+    assert not is_transient(FileNotFoundError("gone"))
+    assert is_transient(OperationalError("the database system is starting up"))
 
 
 def test_a_near_identical_photo_gets_the_duplicate_warning_and_a_different_one_does_not(user):
     from inference.images import encode, open_rgb
 
     original = queued_item(user, photo_bytes("dress"))
-    process_item.apply(args=[str(original.pk)])
+    process_photos.apply(args=["closet", str(original.pk)])
     image = open_rgb(photo_bytes("dress"))
     width, height = image.size
     reshot = image.crop((8, 6, width - 5, height - 9)).resize((int(width * 0.9), int(height * 0.9)))
     again = queued_item(user, encode(reshot, "JPEG", quality=70))
     other = queued_item(user, photo_bytes("pants"))
-    process_item.apply(args=[str(again.pk)])
+    process_photos.apply(args=["closet", str(again.pk)])
     again.refresh_from_db()
     other.refresh_from_db()
     assert again.duplicate_of_id == original.pk

@@ -44,4 +44,4 @@ def test_uploaded_photos_become_ready_through_a_real_worker(celery_worker_proces
         assert steps == {"normalize", "segment", "colors", "phash", "garment"}
     card = client.get(reverse("item-status", args=[items[0].pk]), {"known": "queued"})
     assert card.status_code == 200 and "status-ready" in card.content.decode()
-    assert "inference.tasks.process_item" in celery_worker_process.output()
+    assert "inference.tasks.process_photos" in celery_worker_process.output()

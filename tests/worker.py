@@ -23,11 +23,14 @@ def database_url() -> str:
 
 
 class WorkerProcess:
-    def __init__(self, media_root: Path, log_path: Path, extra_env: dict | None = None):
+    """`beat=True` runs the scheduler inside the worker (the sweep), as one small machine may."""
+
+    def __init__(self, media_root: Path, log_path: Path, extra_env: dict | None = None, beat: bool = False):
         from wardrobe.celery import app
 
-        app.control.purge()  # messages left by earlier tests would only slow the worker down
-        env = {
+        if not extra_env or "CELERY_BROKER_URL" not in extra_env:
+            app.control.purge()  # messages left by earlier tests would only slow the worker down
+        self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "wardrobe.settings",
             "DATABASE_URL": database_url(),
@@ -36,15 +39,29 @@ class WorkerProcess:
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
             **(extra_env or {}),
         }
+        self.beat_schedule = log_path.with_suffix(".beat-schedule")
         self.log_path = log_path
         self.log = open(log_path, "w")
+        self.beat = beat
+        self.start()
+
+    def start(self):
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "wardrobe", "worker", "--queues", "gpu,default",
              "--concurrency", "1", "--loglevel", "INFO", "--without-mingle", "--without-gossip",
-             "--hostname", f"test-{os.getpid()}-{time.monotonic_ns()}@%h"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+             "--hostname", f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
+             *(["--beat", "--schedule", str(self.beat_schedule)] if self.beat else [])],
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: stopping it stops its pool too
         )
+
+    def kill(self):
+        """kill -9 of the worker and its pool: no warm shutdown, nothing acknowledged."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
 
     def output(self) -> str:
         self.log.flush()

@@ -37,6 +37,9 @@ class Item(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     status_changed_at = models.DateTimeField(auto_now_add=True)
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)  # the claiming worker's last beat
+    # When the processing task was sent; empty while it waits in the outbox (broker away).
+    enqueued_at = models.DateTimeField(null=True, blank=True, editable=False)
     processed_at = models.DateTimeField(null=True, blank=True)
 
     # Media
@@ -47,6 +50,7 @@ class Item(models.Model):
     thumb_medium = models.FileField(upload_to=media_path, max_length=255, blank=True)
     cutout = models.FileField(upload_to=media_path, max_length=255, blank=True)
     mask = models.FileField(upload_to=media_path, max_length=255, blank=True)
+    stored_bytes = models.BigIntegerField(default=0, editable=False)  # all its files, for the owner's quota
 
     # What the garment is
     category = models.CharField(_("category"), max_length=32, blank=True,
@@ -88,6 +92,7 @@ class Item(models.Model):
             models.Index(fields=["owner", "-created_at"]),
             models.Index(fields=["owner", "group"]),
             models.Index(fields=["status", "status_changed_at"]),
+            models.Index(fields=["status", "enqueued_at"]),
             models.Index(fields=["owner", "embedding_version", "processed_at"]),
         ]
 

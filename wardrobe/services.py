@@ -4,6 +4,7 @@ Writes name their columns (`update_fields`), so a person's edit and a worker's r
 landing at the same moment never overwrite each other's fields.
 """
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -12,15 +13,21 @@ import numpy as np
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inference import phash as phash_codec
+from inference.transient import is_storage_unavailable, is_transient
 from wardrobe import selectors, taxonomy
 from wardrobe.models import Item, Prediction, media_path
 from wardrobe.uploads import PhotoRejected, check_photo
+
+logger = logging.getLogger(__name__)
+# The name the closet registers its photos under with the processing worker (wardrobe.processing).
+PHOTO_CONSUMER = "closet"
 
 ARTIFACT_FILES = {
     "image": "image.jpg",
@@ -37,51 +44,143 @@ EDITABLE_COLUMNS = {
 }
 
 
+class StorageUnavailable(Exception):
+    """The photo storage did not answer: nothing of the photo was kept."""
+
+    def __init__(self, saved: list[Item]):
+        super().__init__("photo storage unavailable")
+        self.saved = saved  # photos of the same upload stored before it went away: complete
+
+
 @dataclass
 class AddItemsResult:
     items: list[Item] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
+    queue_unavailable: bool = False  # stored and queued; processing starts when the broker is back
 
 
-def _enqueue_processing(item_id) -> None:
-    from inference.tasks import process_item
+def publish_processing(item_ids) -> bool:
+    """Sends each item's processing task. One that cannot be sent stays in the outbox
+    (queued, `enqueued_at` empty) and the sweep sends it once the broker answers.
+    Returns False when the broker could not be reached."""
+    from inference.tasks import process_photos
 
-    process_item.delay_on_commit(str(item_id))
+    for item_id in item_ids:
+        try:
+            process_photos.apply_async(args=[PHOTO_CONSUMER, str(item_id)], retry_policy=PUBLISH_RETRY_POLICY)
+        except Exception as error:
+            if not is_transient(error):
+                raise
+            # Logged, not shown: the photo is safe and the sweep will send it.
+            logger.warning("broker unreachable, %d item(s) left in the outbox: %s", len(item_ids), error)
+            return False
+        Item.objects.filter(pk=item_id, status=Item.Status.QUEUED).update(enqueued_at=timezone.now())
+    return True
+
+
+# A web request must not hang on a broker that is away: two quick tries, then the outbox.
+PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0.2, "interval_step": 0.2, "interval_max": 0.2}
+
+
+def _publish_on_commit(item_ids, result: AddItemsResult | None = None) -> None:
+    item_ids = list(item_ids)
+
+    def publish():
+        sent = publish_processing(item_ids)
+        if result is not None:
+            result.queue_unavailable = not sent
+
+    if item_ids:
+        transaction.on_commit(publish)
+
+
+class _Quota:
+    """What an owner may still add: items, stored bytes and photos this hour."""
+
+    def __init__(self, owner):
+        self.owner = owner
+        totals = Item.objects.filter(owner=owner).aggregate(bytes=Sum("stored_bytes"))
+        self.items = Item.objects.filter(owner=owner).count()
+        self.bytes = totals["bytes"] or 0
+        self.rate_key = f"uploads:{owner.pk}:{int(timezone.now().timestamp()) // 3600}"
+
+    def refusal(self, size: int) -> str | None:
+        if self.items >= settings.MAX_ITEMS_PER_USER:
+            return _("Your closet is full: it holds at most %(count)d items. Delete some to add more.") % {
+                "count": settings.MAX_ITEMS_PER_USER}
+        if self.bytes + size > settings.MAX_STORAGE_BYTES_PER_USER:
+            return _("Your photos would use more than your %(size)d MB of storage. Delete some to add more.") % {
+                "size": settings.MAX_STORAGE_BYTES_PER_USER // (1024 * 1024)}
+        if (cache.get(self.rate_key) or 0) >= settings.UPLOADS_PER_HOUR:
+            return _("You have added %(count)d photos in the last hour, the most allowed; try again later.") % {
+                "count": settings.UPLOADS_PER_HOUR}
+        return None
+
+    def add(self, size: int) -> None:
+        self.items += 1
+        self.bytes += size
+        cache.add(self.rate_key, 0, timeout=3600)
+        try:
+            cache.incr(self.rate_key)
+        except ValueError:  # expired between add and incr
+            cache.set(self.rate_key, 1, timeout=3600)
 
 
 def add_items(*, owner, uploads) -> AddItemsResult:
-    """Saves each acceptable photo as a queued item; each photo stands or falls alone."""
+    """Saves each acceptable photo as a queued item; each photo stands or falls alone.
+
+    Raises StorageUnavailable when the storage is away (with the photos saved before).
+    """
     result = AddItemsResult()
     uploads = list(uploads)
     if len(uploads) > settings.MAX_PHOTOS_PER_UPLOAD:
         message = _("At most %(count)d photos at a time.") % {"count": settings.MAX_PHOTOS_PER_UPLOAD}
         result.rejected = [(upload.name, message) for upload in uploads[settings.MAX_PHOTOS_PER_UPLOAD:]]
         uploads = uploads[:settings.MAX_PHOTOS_PER_UPLOAD]
-    for upload in uploads:
-        try:
-            photo = check_photo(upload)
-        except PhotoRejected as rejection:
-            result.rejected.append((upload.name, rejection.message))
-            continue
-        result.items.append(_create_item(owner=owner, upload=upload, extension=photo.extension))
+    quota = _Quota(owner)
+    try:
+        for upload in uploads:
+            try:
+                photo = check_photo(upload)
+            except PhotoRejected as rejection:
+                result.rejected.append((upload.name, rejection.message))
+                continue
+            if refusal := quota.refusal(upload.size):
+                result.rejected.append((upload.name, refusal))
+                continue
+            result.items.append(_create_item(owner=owner, upload=upload, extension=photo.extension))
+            quota.add(upload.size)
+    except StorageUnavailable as error:
+        error.saved = result.items
+        _publish_on_commit([item.pk for item in result.items])
+        raise
+    _publish_on_commit([item.pk for item in result.items], result)
     return result
 
 
 def _create_item(*, owner, upload, extension: str) -> Item:
-    item = Item(owner=owner, original_name=(upload.name or "")[:255])
+    item = Item(owner=owner, original_name=(upload.name or "")[:255], stored_bytes=upload.size)
     stored_name = ""
     try:
         with transaction.atomic():
             item.original.save(f"original.{extension}", upload, save=False)
             stored_name = item.original.name
             item.save()
-            _enqueue_processing(item.id)
-    except Exception:
+    except Exception as error:
         # Nothing half-saved: no row without its file, no file without its row.
         if stored_name:
-            default_storage.delete(stored_name)
+            _delete_quietly(stored_name)
+        if is_storage_unavailable(error) or (not stored_name and isinstance(error, OSError)):
+            raise StorageUnavailable(saved=[]) from error
         raise
     return item
+
+
+def _delete_quietly(name: str) -> None:
+    try:
+        default_storage.delete(name)
+    except Exception as error:  # the storage may be the thing that is down
+        logger.error("could not delete %s, left without its row: %s", name, error)
 
 
 def _delete_files_on_commit(names) -> None:
@@ -166,12 +265,11 @@ def _requeue(queryset, *, reset_attempts: bool) -> list:
     ids = list(queryset.exclude(status__in=[Item.Status.QUEUED, Item.Status.PROCESSING])
                .values_list("pk", flat=True))
     changes = {"status": Item.Status.QUEUED, "failure_reason": "", "claim_token": None,
-               "status_changed_at": timezone.now()}
+               "status_changed_at": timezone.now(), "enqueued_at": None}
     if reset_attempts:
         changes["attempts"] = 0
     Item.objects.filter(pk__in=ids).exclude(status__in=[Item.Status.QUEUED, Item.Status.PROCESSING]).update(**changes)
-    for item_id in ids:
-        _enqueue_processing(item_id)
+    _publish_on_commit(ids)
     return ids
 
 
@@ -196,15 +294,14 @@ class Claim:
 def claim_items(*, item_id, batch_size: int) -> Claim:
     """Takes the item for processing, plus other queued items to fill a batch.
 
-    Each claim is a conditional UPDATE, so two workers never process one item; an item
-    whose claim is older than the processing timeout belongs to a dead worker and may
-    be taken over. The other items' own tasks later find them done and do nothing.
+    Each claim is a conditional UPDATE, so two workers never process one item. A claim
+    whose heartbeat stopped belongs to a dead worker and may be taken over; a slow worker
+    keeps beating and keeps its batch. The other items' own tasks later do nothing.
     """
     token, now = uuid.uuid4(), timezone.now()
-    stale = now - timedelta(seconds=settings.PROCESSING_TIMEOUT_SECONDS)
-    claimed = {"status": Item.Status.PROCESSING, "claim_token": token,
-               "status_changed_at": now, "attempts": F("attempts") + 1}
-    claimable = Q(status=Item.Status.QUEUED) | Q(status=Item.Status.PROCESSING, status_changed_at__lt=stale)
+    claimed = {"status": Item.Status.PROCESSING, "claim_token": token, "status_changed_at": now,
+               "heartbeat_at": now, "attempts": F("attempts") + 1}
+    claimable = Q(status=Item.Status.QUEUED) | _dead_claims(now)
     if not Item.objects.filter(claimable, pk=item_id).update(**claimed):
         return Claim(token, [])
     others = list(Item.objects.filter(status=Item.Status.QUEUED).order_by("status_changed_at")
@@ -216,10 +313,24 @@ def claim_items(*, item_id, batch_size: int) -> Claim:
     return Claim(token, items)
 
 
+def _dead_claims(now) -> Q:
+    stale = now - timedelta(seconds=settings.CLAIM_STALE_SECONDS)
+    return Q(status=Item.Status.PROCESSING) & (
+        Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, status_changed_at__lt=stale))
+
+
+def renew_claim(*, token) -> int:
+    """The worker holding these items is alive."""
+    return Item.objects.filter(claim_token=token, status=Item.Status.PROCESSING).update(heartbeat_at=timezone.now())
+
+
 def release_claim(*, token) -> int:
-    """Puts claimed items back on the queue (before a retry of the whole batch)."""
+    """Puts claimed items back on the queue before the task retries the batch: the retry
+    is this attempt again, and the retry's own message is on its way (so not the outbox)."""
+    now = timezone.now()
     return Item.objects.filter(claim_token=token, status=Item.Status.PROCESSING).update(
-        status=Item.Status.QUEUED, claim_token=None, status_changed_at=timezone.now())
+        status=Item.Status.QUEUED, claim_token=None, status_changed_at=now, enqueued_at=now,
+        attempts=F("attempts") - 1)
 
 
 def fail_item(*, item_id, token, reason: str) -> bool:
@@ -246,14 +357,22 @@ def apply_results(*, item_id, token, result) -> Item | None:
 
     Returns None when the item was deleted or taken over by another worker meanwhile.
     """
-    item = Item.objects.filter(pk=item_id, claim_token=token).only("id", "owner_id").first()
+    item = Item.objects.filter(pk=item_id, claim_token=token).only("id", "owner_id", "original").first()
     if item is None:
         return None
     # Files first, outside the transaction: storage may be slow and remote.
-    new_files = {
-        column: default_storage.save(media_path(item, filename), ContentFile(result.artifacts[column]))
-        for column, filename in ARTIFACT_FILES.items() if column in result.artifacts
-    }
+    new_files = {}
+    try:
+        stored_bytes = default_storage.size(item.original.name)
+        for column, filename in ARTIFACT_FILES.items():
+            if column in result.artifacts:
+                new_files[column] = default_storage.save(media_path(item, filename),
+                                                         ContentFile(result.artifacts[column]))
+                stored_bytes += len(result.artifacts[column])
+    except BaseException:
+        for name in new_files.values():
+            _delete_quietly(name)
+        raise
     try:
         with transaction.atomic():
             item = Item.objects.select_for_update().filter(pk=item_id, claim_token=token).first()
@@ -263,17 +382,18 @@ def apply_results(*, item_id, token, result) -> Item | None:
             for column, name in new_files.items():
                 setattr(item, column, name)
             columns = set(new_files) | _apply_fields(item, result)
+            item.stored_bytes = stored_bytes
             item.status = Item.Status.READY
             item.failure_reason = ""
             item.claim_token = None
             item.status_changed_at = item.processed_at = timezone.now()
             item.save(update_fields=columns | {
-                "status", "failure_reason", "claim_token", "status_changed_at", "processed_at"})
+                "status", "failure_reason", "claim_token", "status_changed_at", "processed_at", "stored_bytes"})
             _store_predictions(item, result)
             _delete_files_on_commit(replaced)
     except BaseException as error:
         for name in new_files.values():
-            default_storage.delete(name)
+            _delete_quietly(name)
         if isinstance(error, _ClaimLost):
             return None
         raise
@@ -315,25 +435,37 @@ def _store_predictions(item: Item, result) -> None:
     ])
 
 
-def requeue_stuck_items() -> dict:
-    """Items queued or processing for longer than the timeout lost their task or their
-    worker: they go back on the queue, or fail once they have used up their attempts."""
+def sweep_processing(*, queue_depth=None) -> dict:
+    """Keeps every queued or processing item moving; the scheduler runs it every few seconds.
+
+    - a claim whose heartbeat stopped (its worker died) goes back to the queue, or fails
+      once the item has used up its attempts;
+    - a queued item whose message was lost (sent long ago, and the queue is empty: e.g.
+      the broker restarted without keeping it) is sent again;
+    - items in the outbox (never sent: the broker was away) are sent.
+    Sending twice is harmless: a task whose item is taken does nothing.
+    `queue_depth` is a callable returning the processing queue's length, or None if unknown.
+    """
     now = timezone.now()
-    stale = now - timedelta(seconds=settings.PROCESSING_TIMEOUT_SECONDS)
-    stuck = Item.objects.filter(status__in=[Item.Status.QUEUED, Item.Status.PROCESSING],
-                                status_changed_at__lt=stale)
-    failed = stuck.filter(attempts__gte=settings.MAX_PROCESSING_ATTEMPTS).update(
+    dead = Item.objects.filter(_dead_claims(now))
+    failed = dead.filter(attempts__gte=settings.MAX_PROCESSING_ATTEMPTS).update(
         status=Item.Status.FAILED, claim_token=None, status_changed_at=now,
         failure_reason=_("Processing stopped %(count)d times; try again later.")
         % {"count": settings.MAX_PROCESSING_ATTEMPTS})
-    requeued = []
-    for item_id in list(stuck.values_list("pk", flat=True)):
-        # Conditional, so an item a worker claimed in the meantime is left alone.
-        if stuck.filter(pk=item_id).update(status=Item.Status.QUEUED, claim_token=None, status_changed_at=now):
-            requeued.append(item_id)
-    for item_id in requeued:
-        _enqueue_processing(item_id)
-    return {"requeued": len(requeued), "failed": failed}
+    # Conditional, so an item a worker claimed in the meantime is left alone.
+    reclaimed = dead.update(status=Item.Status.QUEUED, claim_token=None, status_changed_at=now, enqueued_at=None)
+
+    lost = 0
+    sent_long_ago = Item.objects.filter(
+        status=Item.Status.QUEUED, enqueued_at__lt=now - timedelta(seconds=settings.QUEUE_LOST_SECONDS))
+    if sent_long_ago.exists() and queue_depth is not None and queue_depth() == 0:
+        lost = sent_long_ago.update(enqueued_at=None)
+
+    outbox = list(Item.objects.filter(status=Item.Status.QUEUED, enqueued_at__isnull=True,
+                                      status_changed_at__lt=now - timedelta(seconds=settings.OUTBOX_GRACE_SECONDS))
+                  .order_by("status_changed_at").values_list("pk", flat=True)[:settings.OUTBOX_BATCH])
+    sent = publish_processing(outbox) if outbox else True
+    return {"reclaimed": reclaimed, "failed": failed, "lost": lost, "outbox": len(outbox), "sent": sent}
 
 
 @transaction.atomic

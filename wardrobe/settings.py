@@ -201,6 +201,10 @@ MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_MB", 25) * 1024 * 1024
 # Larger than any phone camera (48 MP); a decompression bomb declares far more.
 MAX_IMAGE_PIXELS = env_int("MAX_IMAGE_MEGAPIXELS", 64) * 1_000_000
 MAX_PHOTOS_PER_UPLOAD = env_int("MAX_PHOTOS_PER_UPLOAD", 20)
+# One account must not fill the disk for everyone.
+MAX_ITEMS_PER_USER = env_int("MAX_ITEMS_PER_USER", 5000)
+MAX_STORAGE_BYTES_PER_USER = env_int("MAX_STORAGE_MB_PER_USER", 10 * 1024) * 1024 * 1024
+UPLOADS_PER_HOUR = env_int("UPLOADS_PER_HOUR", 300)
 DATA_UPLOAD_MAX_NUMBER_FILES = MAX_PHOTOS_PER_UPLOAD
 FILE_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 
@@ -214,6 +218,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A broker host that stops answering must not hang an upload: fail fast, use the outbox.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -222,13 +229,24 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"inference.tasks.*": {"queue": "gpu"}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
+# The sweep sends what the broker missed and takes back dead workers' batches.
+SWEEP_INTERVAL_SECONDS = env_float("SWEEP_INTERVAL_SECONDS", 5)
 CELERY_BEAT_SCHEDULE = {
-    "requeue-stuck-items": {"task": "wardrobe.tasks.requeue_stuck_items", "schedule": 60.0},
+    "sweep-processing": {"task": "wardrobe.tasks.sweep_processing", "schedule": SWEEP_INTERVAL_SECONDS,
+                         # a sweep nobody ran in time is replaced by the next one
+                         "options": {"expires": SWEEP_INTERVAL_SECONDS * 2}},
 }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
-# Items queued or processing longer than this are presumed lost and re-enqueued.
-PROCESSING_TIMEOUT_SECONDS = env_int("PROCESSING_TIMEOUT_SECONDS", 10 * 60)
+# A worker renews the claim on its batch this often; a claim not renewed for
+# CLAIM_STALE_SECONDS belongs to a dead worker and goes back to the queue.
+CLAIM_HEARTBEAT_SECONDS = env_float("CLAIM_HEARTBEAT_SECONDS", 5)
+CLAIM_STALE_SECONDS = env_float("CLAIM_STALE_SECONDS", 30)
+# A queued item sent this long ago, with the processing queue empty, lost its message.
+QUEUE_LOST_SECONDS = env_float("QUEUE_LOST_SECONDS", 30)
+# Unsent items younger than this are left to the web process that is sending them.
+OUTBOX_GRACE_SECONDS = env_float("OUTBOX_GRACE_SECONDS", 2)
+OUTBOX_BATCH = env_int("OUTBOX_BATCH", 500)
 MAX_PROCESSING_ATTEMPTS = env_int("MAX_PROCESSING_ATTEMPTS", 3)
 # A worker takes up to this many queued photos at once, so the models run in batches.
 PROCESSING_BATCH_SIZE = env_int("PROCESSING_BATCH_SIZE", 8)

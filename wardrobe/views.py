@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from wardrobe import selectors, services, taxonomy
@@ -12,6 +13,8 @@ from wardrobe.media import stored_file_response
 from wardrobe.models import Item
 
 ITEMS_PER_PAGE = 48
+QUEUE_AWAY_NOTICE = gettext_lazy("Your photos are saved. The processing queue is away for a moment; "
+                                 "analysis starts by itself when it is back.")
 # Alternatives the model gives less than this are not worth a button.
 ALTERNATIVE_MIN_PROBABILITY = 0.05
 MEDIA_KINDS = {
@@ -54,18 +57,34 @@ def upload(request):
         result = services.AddItemsResult()
         rejected = [("", error) for error in form.errors.get("photos", [])]
     else:
-        result = services.add_items(owner=request.user, uploads=form.cleaned_data["photos"])
+        try:
+            result = services.add_items(owner=request.user, uploads=form.cleaned_data["photos"])
+        except services.StorageUnavailable as outage:
+            return _storage_unavailable(request, outage.saved)
         rejected = result.rejected
+    notices = [QUEUE_AWAY_NOTICE] if result.queue_unavailable else []
     if _is_htmx(request):
         total = selectors.items_of(request.user).count() if result.items else None
         return render(request, "wardrobe/_upload_result.html",
-                      {"items": result.items, "rejected": rejected, "total": total},
+                      {"items": result.items, "rejected": rejected, "total": total, "notices": notices},
                       status=200 if result.items or not rejected else 400)
     if result.items:
         messages.success(request, _("%(count)d photos added; they are being analysed.") % {"count": len(result.items)})
+    for notice in notices:
+        messages.info(request, notice)
     for name, reason in rejected:
         messages.error(request, f"{name}: {reason}" if name else reason)
     return redirect("closet")
+
+
+def _storage_unavailable(request, saved) -> HttpResponse:
+    message = _("Photo storage cannot be reached right now, so this photo was not saved. Try again in a minute.")
+    if saved:
+        message += " " + _("%(count)d photos of this upload were saved before that.") % {"count": len(saved)}
+    if _is_htmx(request):
+        return render(request, "wardrobe/_upload_result.html",
+                      {"items": saved, "rejected": [("", message)], "total": None, "notices": []}, status=503)
+    return render(request, "wardrobe/storage_unavailable.html", {"message": message}, status=503)
 
 
 @login_required
