@@ -105,3 +105,25 @@ def test_uploads_per_hour_are_limited_per_owner(client, make_user, settings):
     client.force_login(second)
     client.post(reverse("upload"), {"photos": [upload("d.jpg", image_bytes())]}, headers=HTMX)
     assert Item.objects.filter(owner=second).count() == 1
+
+
+def test_storage_errors_that_mean_away_are_transient_and_others_are_not():
+    from botocore.exceptions import ClientError
+
+    from inference.transient import is_storage_unavailable, is_transient
+
+    def answer(status: int, code: str) -> ClientError:
+        return ClientError({"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": status}}, "PutObject")
+
+    assert is_storage_unavailable(answer(503, "SlowDown")) and is_transient(answer(500, "InternalError"))
+    assert is_storage_unavailable(EndpointConnectionError(endpoint_url="http://127.0.0.1:9"))
+    assert not is_storage_unavailable(answer(403, "AccessDenied"))
+    assert not is_transient(answer(404, "NoSuchKey"))
+
+
+def test_the_storage_message_is_in_the_pages_language(client, make_user, settings, media_storage):
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "tests.test_upload_faults.UnreachableStorage", "OPTIONS": {"location": str(media_storage)}}}
+    client.force_login(make_user(language="ko"))
+    response = client.post(reverse("upload"), {"photos": [upload("a.jpg", photo_bytes("hat"))]}, headers=HTMX)
+    assert response.status_code == 503 and "사진 저장소에 연결할 수 없어" in response.content.decode()
