@@ -3,7 +3,7 @@
 import numpy as np
 from PIL import Image
 
-from wardrobe.taxonomy import COLORS
+from inference.taxonomy import COLORS
 
 VERSION = "kmeans-lab-3"
 SAMPLE_SIDE = 256

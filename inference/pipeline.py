@@ -214,16 +214,89 @@ class GarmentStep(ModelStep):
         return outputs
 
 
+class DefectsStep(ModelStep):
+    """Stains and damage on the garment: kind, confidence and box (fractions of the photo)."""
+
+    name = "defects"
+    module = "inference.defects"
+
+    def run_batch(self, photos):
+        masks = [photo.segmentation.mask if photo.segmentation is not None else None for photo in photos]
+        outputs = []
+        for photo, detections in zip(photos, self.model.predict([photo.image for photo in photos], masks)):
+            photo.confidences[self.name] = max((d.confidence for d in detections), default=0.0)
+            outputs.append({"defects": [detection.as_dict() for detection in detections]})
+        return outputs
+
+
+class GradeStep(Step):
+    """Reuse, recycle or dispose from the defects, by the policy in inference/grade.py."""
+
+    name = "grade"
+    model_name = "grade-policy"
+
+    def __init__(self, policy, defects_step: DefectsStep):
+        self.policy, self.defects_step = policy, defects_step
+
+    @property
+    def version(self):
+        # The same policy over another detector is another grade.
+        return f"{self.policy.version}+{self.defects_step.version}"
+
+    def run(self, photo):
+        from inference.grade import grade
+
+        segmentation = photo.segmentation
+        result = grade(photo.fields.get("defects", []),
+                       garment_area=segmentation.coverage if segmentation is not None else 1.0,
+                       garment_box=segmentation.box_fraction() if segmentation is not None else [0, 0, 1, 1],
+                       policy=self.policy)
+        photo.confidences[self.name] = result["probabilities"][result["label"]]
+        return {"grade": {"label": result["label"], "probabilities": result["probabilities"],
+                          "reason": result["reason_text"], "reason_parts": result["reason"]}}
+
+
+class CaptionStep(Step):
+    """A sentence in Korean and English from the steps before it (inference/captions.py)."""
+
+    name = "caption"
+    model_name = "caption-compose"
+
+    @property
+    def version(self):
+        from inference.captions import VERSION
+
+        return VERSION
+
+    def run(self, photo):
+        from inference.captions import compose
+
+        fields = photo.fields
+        return {"caption": compose(category=fields.get("category", ""), colors=fields.get("colors", ()),
+                                   defects=fields.get("defects", ()), garment_box=fields.get("garment_box"))}
+
+
 def default_steps() -> list[Step]:
     from django.conf import settings
 
-    return [
+    from inference.defects import DEFAULT_WEIGHTS_DIR
+    from inference.grade import GradePolicy
+
+    steps = [
         NormalizeStep(),
         SegmentStep(settings.SEGMENTATION_MODEL_PATH),
         ColorsStep(),
         PhashStep(),
         GarmentStep(settings.GARMENT_MODEL_DIR),
     ]
+    # The stain detector runs when there is one: a DEFECT_MODEL_DIR, or weights shipped in
+    # the repo (none yet: see inference/weights/defects/README.md).
+    detector_dir = settings.DEFECT_MODEL_DIR or (
+        str(DEFAULT_WEIGHTS_DIR) if (DEFAULT_WEIGHTS_DIR / "defects.onnx").exists() else "")
+    if detector_dir:
+        defects = DefectsStep(detector_dir)
+        steps += [defects, GradeStep(GradePolicy(**settings.GRADE_POLICY), defects)]
+    return steps + [CaptionStep()]
 
 
 @functools.cache

@@ -100,3 +100,36 @@ def sent_tasks(monkeypatch) -> list[str]:
     keys = []
     monkeypatch.setattr(process_photos, "apply_async", lambda args, **options: keys.append(args[1]))
     return keys
+
+
+@pytest.fixture(scope="session")
+def tiny_detector(tmp_path_factory):
+    """A stain detector trained here in seconds (1 epoch, 64 px, six photos): real weights
+    through the real training, export and loading code, not a useful model."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    if importlib.util.find_spec("ultralytics") is None:  # finding, not importing: see below
+        pytest.skip("ultralytics is not installed (scripts/setup requirements-train.txt)")
+    root = tmp_path_factory.mktemp("detector")
+    # Its own process: importing ultralytics patches PIL's Image.open for the whole process.
+    result = subprocess.run(
+        [sys.executable, "manage.py", "train_defect_model", "--data", str(GARMENT_DATA), "--dirty-marks", "",
+         "--out", str(root / "model"), "--cache-dir", str(root / "cache"), "--train-photos", "6",
+         "--val-photos", "4", "--image-size", "64", "--epochs", "1", "--batch-size", "4"],
+        cwd=FIXTURES.parent.parent, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "wardrobe.settings", "WARDROBE_VAR_DIR": str(root / "var")})
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return root / "model"
+
+
+@pytest.fixture
+def with_detector(tiny_detector, settings):
+    """The pipeline with the tiny detector as its defects step."""
+    from inference import pipeline
+
+    settings.DEFECT_MODEL_DIR = str(tiny_detector)
+    pipeline._process_steps.cache_clear()
+    yield tiny_detector
+    pipeline._process_steps.cache_clear()

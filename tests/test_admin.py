@@ -308,12 +308,12 @@ def test_review_queue_list_editable_rejects_unknown_categories(admin_client, use
 # The item change page
 
 
-def test_change_page_saves_the_reviewed_category_and_nothing_else(admin_client, admin_user, user):
+def test_change_page_saves_the_reviewed_labels_and_nothing_else(admin_client, admin_user, user):
     item = ready_item(user, category="hoodie", confidence=0.3)
     url = reverse("admin:wardrobe_item_change", args=[item.pk])
     page = admin_client.get(url)
     assert page.status_code == 200
-    assert set(page.context["adminform"].form.fields) == {"reviewed_category"}
+    assert set(page.context["adminform"].form.fields) == {"reviewed_category", "reviewed_grade"}
     assert f'<img src="{media_url(item, "medium")}"' in page.content.decode()
     data = change_form_data(page)
     data.update({
@@ -329,7 +329,7 @@ def test_change_page_saves_the_reviewed_category_and_nothing_else(admin_client, 
     assert item.reviewed_at is not None
     assert (item.category, item.group) == ("jacket", "outerwear")  # from the review, not the forged "dress"
     assert (item.status, item.notes, item.brand, item.owner) == (Item.Status.READY, "", "", user)
-    assert Prediction.objects.filter(item=item).count() == 5
+    assert Prediction.objects.filter(item=item).count() == 8
 
 
 def test_change_page_ignores_posted_read_only_fields_without_a_review(admin_client, user):
@@ -418,3 +418,25 @@ def test_items_cannot_be_added_through_the_admin(admin_client):
     assert admin_client.get(reverse("admin:wardrobe_reviewqueueitem_add")).status_code == 403
     assert admin_client.post(reverse("admin:wardrobe_item_add"), {}).status_code == 403
     assert Item.objects.count() == 0
+
+
+def test_an_admin_sets_the_grade_and_removes_a_box_from_the_change_page(admin_client, admin_user, user):
+    from tests.factories import fake_result, make_item
+
+    item = make_item(user, status=Item.Status.QUEUED)
+    claim = services.claim_items(item_id=item.pk, batch_size=1)
+    services.apply_results(item_id=item.pk, token=claim.token, result=fake_result(defects=[
+        {"type": "stain", "confidence": 0.4, "box": [0.2, 0.2, 0.3, 0.3]},
+        {"type": "hole", "confidence": 0.9, "box": [0.5, 0.5, 0.6, 0.6]}]))
+    url = reverse("admin:wardrobe_item_change", args=[item.pk])
+    page = admin_client.get(url)
+    remove = reverse("admin:wardrobe_item_remove_defect", args=[item.pk, 0])
+    assert f'formaction="{remove}"' in page.content.decode()
+    assert admin_client.post(remove).status_code == 302
+    data = change_form_data(admin_client.get(url))
+    data.update({"reviewed_grade": "dispose", "_save": "Save"})
+    assert admin_client.post(url, data).status_code == 302
+    item.refresh_from_db()
+    assert [d["type"] for d in item.defects] == ["hole"] and item.defects_reviewed
+    assert (item.reviewed_grade, item.grade, item.reviewed_by) == ("dispose", "dispose", admin_user)
+    assert admin_client.post(reverse("admin:wardrobe_item_remove_defect", args=[item.pk, 5])).status_code == 404

@@ -116,3 +116,48 @@ def test_sign_up_upload_watch_edit_delete(browser_page, live_server, celery_work
     page.goto(f"{live_server.url}/closet/")
     assert "옷장" in page.inner_text("header.topbar")
     page.screenshot(path=SHOTS / "8-closet-ko.png", full_page=True)
+
+
+def test_condition_boxes_over_the_photo_listing_warning_and_box_removal(browser_page, live_server, make_user):
+    """The stain boxes sit on the photo where the detector put them; the listing check warns
+    about "no stains" while they are there; removing a box takes it off the page."""
+    from playwright.sync_api import expect
+
+    from tests.factories import fake_result, make_item
+    from wardrobe import services
+
+    owner = make_user("sora")
+    item = make_item(owner, status=Item.Status.QUEUED)
+    photo = photo_path("shirt").read_bytes()
+    result = fake_result(defects=[
+        {"type": "stain", "confidence": 0.82, "box": [0.30, 0.35, 0.45, 0.48]},
+        {"type": "hole", "confidence": 0.64, "box": [0.55, 0.70, 0.62, 0.78]},
+    ])
+    result.artifacts.update(image=photo, thumb_medium=photo, thumb_small=photo)
+    claim = services.claim_items(item_id=item.pk, batch_size=1)
+    services.apply_results(item_id=item.pk, token=claim.token, result=result)
+
+    page = browser_page
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "sora")
+    page.fill("input[name=password]", "a-long-passphrase-1")
+    page.click("button.primary")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/items/{item.pk}/")
+    page.wait_for_function("document.querySelector('.photo-frame img').complete")
+    photo_box = page.locator(".photo-frame img").bounding_box()
+    stain_box = page.locator("rect.defect-stain").bounding_box()
+    # Where the detector said, as fractions of the photo (to a pixel or two of stroke).
+    assert abs(stain_box["x"] - (photo_box["x"] + 0.30 * photo_box["width"])) <= 3
+    assert abs(stain_box["y"] - (photo_box["y"] + 0.35 * photo_box["height"])) <= 3
+    assert abs(stain_box["width"] - 0.15 * photo_box["width"]) <= 4
+    expect(page.locator(".condition .badge")).to_have_text("Recycle")
+    page.screenshot(path=SHOTS / "9-condition.png", full_page=True)
+
+    page.fill("#listing-text", "Like new, no stains at all")
+    expect(page.locator("#listing-check .notice.warn")).to_contain_text("no stains")
+    page.locator(".defect-list li", has_text="hole").locator("button").click()
+    page.wait_for_selector(".messages li.success")
+    assert page.locator("svg.defect-overlay rect").count() == 1
+    item.refresh_from_db()
+    assert [d["type"] for d in item.defects] == ["stain"] and "defects" in item.user_edited_fields

@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from tests.conftest import image_bytes, photo_bytes, stored_media, upload
 from tests.factories import fake_result, make_item
-from wardrobe import services, taxonomy
+from inference import taxonomy
+from wardrobe import services
 from wardrobe.models import Item
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,8 @@ from inference.training.data import Photo, read_photos, split_by_sender
 from inference.training.metrics import classification_report, confusion_matrix, per_class_scores
 from tests.conftest import GARMENT_DATA
 from tests.factories import make_item
-from wardrobe import selectors, services, taxonomy
+from inference import taxonomy
+from wardrobe import selectors, services
 from wardrobe.models import Item
 
 

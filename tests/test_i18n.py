@@ -272,7 +272,7 @@ def test_the_closet_filter_names_categories_and_choices_in_korean(client, make_u
     client.force_login(make_user("minji", language="ko"))
     page = html(client.get(reverse("closet")))
     assert '<html lang="ko">' in page
-    # Taxonomy names (wardrobe/taxonomy.py) and the form's own choices from the .mo.
+    # Taxonomy names (inference/taxonomy.py) and the form's own choices from the .mo.
     for text in ("후드티", "상의", "전체 분류", "전체 카테고리", "전체 색상", "전체 계절", "전체 스타일",
                  "대기 중", "분석 중", "완료", "실패", "필터", "업로드"):
         assert text in page, text

@@ -4,7 +4,6 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import make_item
-from tests.test_closet_views import ready_item
 from wardrobe.models import Item
 from wardrobe.views import MEDIA_KINDS
 
@@ -18,23 +17,34 @@ ITEM_URLS = [
     ("post", "item-delete", {}),
     ("post", "item-retry", {}),
     ("get", "item-status", {}),
+    ("post", "item-remove-defect", {"index": 0}),
+    ("post", "item-check-listing", {"text": "like new"}),
 ] + [("get", "item-media", {"kind": kind}) for kind in MEDIA_KINDS]
+URL_KWARGS = ("kind", "index")
+STAIN = {"type": "stain", "confidence": 0.9, "box": [0.2, 0.2, 0.3, 0.3]}
 
 
 def _url(name, item, params):
-    kwargs = {"item_id": item.pk}
-    if "kind" in params:
-        kwargs["kind"] = params["kind"]
-    return reverse(name, kwargs=kwargs)
+    return reverse(name, kwargs={"item_id": item.pk, **{k: v for k, v in params.items() if k in URL_KWARGS}})
+
+
+def _data(params):
+    return {k: v for k, v in params.items() if k not in URL_KWARGS}
+
+
+def ready_item(owner):
+    from tests.test_closet_views import ready_item as processed
+
+    return processed(owner, defects=[STAIN])
 
 
 @pytest.mark.parametrize("method, name, params", ITEM_URLS, ids=[f"{m} {n} {p.get('kind', '')}" for m, n, p in ITEM_URLS])
 def test_another_person_gets_404(client, user, other_user, method, name, params):
     item = ready_item(user)
     client.force_login(other_user)
-    response = getattr(client, method)(_url(name, item, params), {k: v for k, v in params.items() if k != "kind"})
+    response = getattr(client, method)(_url(name, item, params), _data(params))
     assert response.status_code == 404
-    assert Item.objects.filter(pk=item.pk, category="hoodie", user_edited_fields=[]).exists()
+    assert Item.objects.filter(pk=item.pk, category="hoodie", user_edited_fields=[], defect_count=1).exists()
 
 
 @pytest.mark.parametrize("method, name, params", ITEM_URLS, ids=[f"{m} {n} {p.get('kind', '')}" for m, n, p in ITEM_URLS])
@@ -43,7 +53,7 @@ def test_the_owner_gets_through(client, user, method, name, params):
     if name == "item-retry":
         Item.objects.filter(pk=item.pk).update(status=Item.Status.FAILED)
     client.force_login(user)
-    response = getattr(client, method)(_url(name, item, params), {k: v for k, v in params.items() if k != "kind"})
+    response = getattr(client, method)(_url(name, item, params), _data(params))
     assert response.status_code in (200, 204, 302)
 
 
@@ -78,7 +88,8 @@ def test_forms_need_the_csrf_token(user):
     item = ready_item(user)
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(user)
-    for name in ("item-edit", "item-delete", "item-retry", "item-set-category"):
+    for name in ("item-edit", "item-delete", "item-retry", "item-set-category", "item-check-listing"):
         assert strict.post(reverse(name, args=[item.pk]), {"category": "coat"}).status_code == 403
+    assert strict.post(reverse("item-remove-defect", args=[item.pk, 0])).status_code == 403
     assert strict.post(reverse("upload"), {}).status_code == 403
-    assert Item.objects.get(pk=item.pk).category == "hoodie"
+    assert Item.objects.get(pk=item.pk).category == "hoodie" and Item.objects.get(pk=item.pk).defect_count == 1

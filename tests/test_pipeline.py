@@ -119,7 +119,7 @@ def test_phash_round_trips_through_a_signed_database_integer():
     assert -(2 ** 63) <= phash.to_signed(value) < 2 ** 63
 
 
-def test_analyze_prints_one_json_object_per_image(capsys):
+def test_analyze_prints_one_json_object_per_image(capsys, with_detector):
     paths = [str(photo_path("hat")), str(photo_path("shoes"))]
     call_command("analyze", *paths, "--json")
     lines = capsys.readouterr().out.strip().splitlines()
@@ -127,10 +127,20 @@ def test_analyze_prints_one_json_object_per_image(capsys):
     for path, line in zip(paths, lines):
         record = json.loads(line)
         assert record["path"] == path
-        assert {"colors", "phash", "garment_box", "category", "category_confidence", "category_top3"} <= set(record)
+        assert {"colors", "phash", "garment_box", "category", "category_confidence", "category_top3",
+                "defects", "grade", "caption"} <= set(record)
         assert set(record["timings_ms"]) == set(record["model_versions"]) == {
-            "normalize", "segment", "colors", "phash", "garment"}
+            "normalize", "segment", "colors", "phash", "garment", "defects", "grade", "caption"}
+        assert set(record["caption"]) == {"ko", "en"} and record["caption"]["ko"] and record["caption"]["en"]
         assert all(ms >= 0 for ms in record["timings_ms"].values())
+        for found in record["defects"]:
+            assert found["type"] in ("stain", "hole", "tear") and 0 < found["confidence"] <= 1
+            x0, y0, x1, y1 = found["box"]
+            assert 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1
+        assert record["grade"]["label"] in ("reuse", "recycle", "dispose")
+        assert sum(record["grade"]["probabilities"].values()) == pytest.approx(1.0)
+        assert record["grade"]["reason"].endswith(record["grade"]["label"])
+        assert record["model_versions"]["grade"].endswith(record["model_versions"]["defects"].split("@")[1])
 
 
 def test_analyze_reports_a_broken_file_without_stopping(tmp_path, capsys):
@@ -153,3 +163,37 @@ def test_the_garment_step_gives_category_confidence_top3_and_a_unit_embedding(pa
     assert np.linalg.norm(result.embedding.vector) == pytest.approx(1.0, abs=1e-3)
     assert result.embedding.version == result.model_versions["garment"]
     assert 0.5 < result.embedding.duplicate_similarity < 1.0
+
+
+def test_the_defects_step_keeps_only_boxes_on_the_garment():
+    """A box whose centre is off the garment mask belongs to the floor, not the item."""
+    import numpy as np
+
+    from inference.defects import DefectDetector
+
+    detector = DefectDetector.__new__(DefectDetector)
+    detector.classes, detector.confidence_threshold, detector.iou_threshold = ["stain", "hole", "tear"], 0.25, 0.5
+    image = Image.new("RGB", (100, 100))
+    # The model's output: one column per anchor, rows cx, cy, w, h and the three class scores.
+    anchors = np.array([[20, 20, 10, 10, 0.9, 0.0, 0.0],  # a stain on the garment
+                        [80, 80, 10, 10, 0.0, 0.8, 0.0],  # a hole off it
+                        [50, 50, 10, 10, 0.1, 0.1, 0.1]],  # too unsure
+                       np.float32).T
+    mask = np.zeros((100, 100), bool)
+    mask[:, :50] = True  # the garment is the left half
+    found = detector._decode(anchors, image, 1.0, (0, 0), mask)
+    assert [(d.type, round(d.confidence, 2)) for d in found] == [("stain", 0.9)]
+    assert found[0].box == pytest.approx((0.15, 0.15, 0.25, 0.25))
+    assert len(detector._decode(anchors, image, 1.0, (0, 0), None)) == 2
+
+
+def test_without_a_detector_there_is_no_defects_or_grade_step(capsys, settings):
+    settings.DEFECT_MODEL_DIR = ""
+    pipeline._process_steps.cache_clear()
+    try:
+        call_command("analyze", str(photo_path("hat")), "--json")
+    finally:
+        pipeline._process_steps.cache_clear()
+    record = json.loads(capsys.readouterr().out.strip())
+    assert set(record["model_versions"]) == {"normalize", "segment", "colors", "phash", "garment", "caption"}
+    assert "defects" not in record and record["caption"]["en"].endswith("hat")

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from tests.conftest import stored_media
 from tests.factories import fake_result, make_item, unit_vector
-from wardrobe import services, taxonomy
+from inference import taxonomy
+from wardrobe import services
 from wardrobe.models import Item, Prediction
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,7 @@ def test_results_fill_the_item_and_record_every_model(user):
     assert item.thumb_small and item.cutout and item.mask and item.image
     assert item.embedding_version == "garment-test@v-test"
     predictions = {p.step: p for p in Prediction.objects.filter(item=item)}
-    assert set(predictions) == {"normalize", "segment", "colors", "phash", "garment"}
+    assert set(predictions) == {"normalize", "segment", "colors", "phash", "garment", "defects", "grade", "caption"}
     assert predictions["garment"].model_version == "v-test"
     assert predictions["garment"].confidence == 0.91
     assert predictions["garment"].value["category_top3"][0] == ["hoodie", 0.91]

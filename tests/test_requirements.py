@@ -28,7 +28,7 @@ def requirement_names(path: Path) -> set[str]:
 
 def test_the_run_requirements_leave_out_the_training_stack():
     assert requirement_names(ROOT / "requirements.txt") & TRAINING_ONLY == set()
-    assert {"torch", "torchvision"} <= requirement_names(ROOT / "requirements-train.txt")
+    assert {"torch", "torchvision", "ultralytics"} <= requirement_names(ROOT / "requirements-train.txt")
     assert "-r requirements-train.txt" in (ROOT / "requirements-test.txt").read_text()
 
 

@@ -1,6 +1,6 @@
 from django.utils import translation
 
-from wardrobe import taxonomy
+from inference import taxonomy
 
 SEED_TYPES = {
     "blouse_shirt", "hoodie", "long_sleeve_top", "short_sleeve_top", "sweater", "training_top", "vest",

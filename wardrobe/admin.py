@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.contrib import admin, messages
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from wardrobe import selectors, services
@@ -71,14 +71,15 @@ class ItemAdmin(admin.ModelAdmin):
     inlines = (PredictionInline,)
     fields = (
         "photo", "owner", "status", "failure_reason", "attempts", "category", "category_confidence",
-        "reviewed_category", "reviewed_by", "reviewed_at", "colors", "season_mask", "style_mask",
+        "reviewed_category", "grade", "grade_probabilities", "reviewed_grade", "defect_boxes",
+        "reviewed_by", "reviewed_at", "colors", "season_mask", "style_mask",
         "brand", "size", "notes", "user_edited_fields", "duplicate_of", "embedding_version",
         "created_at", "processed_at",
     )
 
     def get_readonly_fields(self, request, obj=None):
-        # Only the reviewed label is edited here; everything else goes through the owner or the models.
-        return [name for name in self.fields if name != "reviewed_category"]
+        # Only the reviewed labels are edited here; everything else goes through the owner or the models.
+        return [name for name in self.fields if name not in ("reviewed_category", "reviewed_grade")]
 
     def has_add_permission(self, request):
         return False
@@ -101,9 +102,22 @@ class ItemAdmin(admin.ModelAdmin):
     def confidence(self, item):
         return "—" if item.category_confidence is None else f"{item.category_confidence:.2f}"
 
+    @admin.display(description=_("stains and damage"))
+    def defect_boxes(self, item):
+        if not item.defects:
+            return "—"
+        # The change page is one form already: each button posts it (with its CSRF token) elsewhere.
+        rows = format_html_join("", '<li>{} {} <button type="submit" formaction="{}" formmethod="post">{}</button></li>', (
+            (d["type"], f'{d["confidence"]:.2f}', reverse("admin:wardrobe_item_remove_defect", args=[item.pk, index]),
+             _("remove"))
+            for index, d in enumerate(item.defects)))
+        return format_html("<ul>{}</ul>", rows)
+
     def save_model(self, request, obj, form, change):
         if "reviewed_category" in form.changed_data and obj.reviewed_category:
             services.review_item(item=obj, reviewer=request.user, category=obj.reviewed_category)
+        if "reviewed_grade" in form.changed_data and obj.reviewed_grade:
+            services.review_grade(item=obj, reviewer=request.user, grade=obj.reviewed_grade)
 
     @admin.action(description=_("Reprocess with the current models"))
     def reprocess(self, request, queryset):
@@ -119,7 +133,20 @@ class ItemAdmin(admin.ModelAdmin):
         return [
             path("<uuid:item_id>/media/<slug:kind>/", self.admin_site.admin_view(self.media_view),
                  name="wardrobe_item_media"),
+            path("<uuid:item_id>/defects/<int:index>/remove/", self.admin_site.admin_view(self.remove_defect_view),
+                 name="wardrobe_item_remove_defect"),
         ] + super().get_urls()
+
+    def remove_defect_view(self, request, item_id, index):
+        if request.method != "POST" or not self.has_change_permission(request):
+            raise Http404
+        item = get_object_or_404(Item, pk=item_id)
+        try:
+            services.remove_defect(item=item, index=index, reviewer=request.user)
+        except ValueError:
+            raise Http404
+        self.message_user(request, _("Box removed; it is a reviewed label now."), messages.SUCCESS)
+        return redirect(reverse("admin:wardrobe_item_change", args=[item.pk]))
 
     def media_view(self, request, item_id, kind):
         """Staff see any item's photos; the public media view serves owners only."""

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from wardrobe import taxonomy
+from inference import taxonomy
 from wardrobe.models import Item
 from wardrobe.selectors import ClosetFilters
 
@@ -45,6 +45,9 @@ class ItemForm(forms.Form):
                                     widget=forms.DateInput(attrs={"type": "date"}))
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
                             max_length=2000)
+    grade = forms.ChoiceField(label=_("Grade"), required=False)
+    caption_ko = forms.CharField(label=_("Caption (Korean)"), max_length=500, required=False)
+    caption_en = forms.CharField(label=_("Caption (English)"), max_length=500, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,6 +56,7 @@ class ItemForm(forms.Form):
         self.fields["colors"].choices = taxonomy.choices(taxonomy.COLORS)
         self.fields["seasons"].choices = taxonomy.choices(taxonomy.SEASONS)
         self.fields["styles"].choices = taxonomy.choices(taxonomy.STYLES)
+        self.fields["grade"].choices = _blank("—") + list(Item.Grade.choices)
 
 
 class FilterForm(forms.Form):
@@ -64,6 +68,8 @@ class FilterForm(forms.Form):
     season = forms.ChoiceField(label=_("Season"), required=False)
     style = forms.ChoiceField(label=_("Style"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False)
+    grade = forms.ChoiceField(label=_("Grade"), required=False)
+    defects = forms.ChoiceField(label=_("Stains and damage"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,6 +79,9 @@ class FilterForm(forms.Form):
         self.fields["season"].choices = _blank(_("All seasons")) + taxonomy.choices(taxonomy.SEASONS)
         self.fields["style"].choices = _blank(_("All styles")) + taxonomy.choices(taxonomy.STYLES)
         self.fields["status"].choices = _blank(_("Any status")) + list(Item.Status.choices)
+        self.fields["grade"].choices = _blank(_("Any grade")) + list(Item.Grade.choices)
+        self.fields["defects"].choices = _blank(_("With or without")) + [
+            ("yes", _("Has stains or damage")), ("no", _("None found"))]
 
     def filters(self) -> ClosetFilters:
         """Valid filters only: a bad value in the address bar is ignored, not an error page."""
@@ -80,3 +89,7 @@ class FilterForm(forms.Form):
             return ClosetFilters()
         self.is_valid()
         return ClosetFilters(**{name: self.cleaned_data.get(name) or "" for name in self.fields})
+
+
+class ListingCheckForm(forms.Form):
+    text = forms.CharField(max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 5}))

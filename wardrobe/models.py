@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from wardrobe import taxonomy
+from inference import taxonomy
 
 
 def media_path(instance: "Item", filename: str) -> str:
@@ -13,6 +13,11 @@ def media_path(instance: "Item", filename: str) -> str:
 
 
 class Item(models.Model):
+    class Grade(models.TextChoices):
+        REUSE = "reuse", _("Reuse")
+        RECYCLE = "recycle", _("Recycle")
+        DISPOSE = "dispose", _("Dispose")
+
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
         PROCESSING = "processing", _("Processing")
@@ -22,7 +27,7 @@ class Item(models.Model):
     # Fields a person can set; once they do, model results leave them alone.
     EDITABLE_FIELDS = (
         "category", "colors", "seasons", "styles", "brand", "size",
-        "purchase_price", "purchase_date", "notes",
+        "purchase_price", "purchase_date", "notes", "grade", "defects", "caption_ko", "caption_en",
     )
     MEDIA_FIELDS = ("original", "image", "thumb_small", "thumb_medium", "cutout", "mask")
 
@@ -70,6 +75,17 @@ class Item(models.Model):
     caption_ko = models.TextField(_("caption (Korean)"), blank=True)
     caption_en = models.TextField(_("caption (English)"), blank=True)
     garment_box = models.JSONField(null=True, blank=True)  # [x0, y0, x1, y1] as fractions
+    garment_coverage = models.FloatField(null=True, blank=True, editable=False)  # the mask's share of the photo
+
+    # Condition: stains and damage, and what to do with the garment
+    defects = models.JSONField(_("stains and damage"), default=list, blank=True)  # [{"type", "confidence", "box"}]
+    defect_count = models.PositiveSmallIntegerField(default=0, editable=False)
+    defect_min_confidence = models.FloatField(null=True, blank=True, editable=False)  # the least sure box
+    defects_reviewed = models.BooleanField(default=False, editable=False)  # an admin corrected the boxes
+    grade = models.CharField(_("grade"), max_length=8, blank=True, choices=Grade.choices)
+    grade_probabilities = models.JSONField(null=True, blank=True)  # {"reuse": p, "recycle": p, "dispose": p}
+    grade_reason = models.JSONField(null=True, blank=True)  # inference.grade's reason parts
+    reviewed_grade = models.CharField(_("reviewed grade"), max_length=8, blank=True, choices=Grade.choices)
 
     # Finding look-alikes
     phash = models.BigIntegerField(null=True, blank=True)
@@ -93,6 +109,7 @@ class Item(models.Model):
             models.Index(fields=["owner", "group"]),
             models.Index(fields=["status", "status_changed_at"]),
             models.Index(fields=["status", "enqueued_at"]),
+            models.Index(fields=["owner", "grade"]),
             models.Index(fields=["owner", "embedding_version", "processed_at"]),
         ]
 
@@ -103,9 +120,12 @@ class Item(models.Model):
         # Derived columns are kept in step here, the one place every write passes.
         self.group = taxonomy.group_of(self.category)
         self.color_mask = taxonomy.to_mask([c["name"] for c in self.colors], taxonomy.COLORS)
+        self.defect_count = len(self.defects)
+        self.defect_min_confidence = min((d["confidence"] for d in self.defects), default=None)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = set(update_fields) | {"group", "color_mask", "updated_at"}
+            kwargs["update_fields"] = set(update_fields) | {
+                "group", "color_mask", "defect_count", "defect_min_confidence", "updated_at"}
         super().save(*args, **kwargs)
 
     @property

@@ -8,13 +8,13 @@ from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from inference import colors, phash as phash_codec
-from wardrobe import taxonomy
+from inference import taxonomy
 from wardrobe.models import Item
 from wardrobe.similarity import nearest_items
 
 GRID_FIELDS = (
     "id", "owner", "status", "failure_reason", "category", "group", "category_confidence",
-    "thumb_small", "colors", "original_name", "created_at", "status_changed_at", "duplicate_of",
+    "thumb_small", "colors", "original_name", "created_at", "status_changed_at", "duplicate_of", "grade",
 )
 
 
@@ -30,6 +30,8 @@ class ClosetFilters:
     season: str = ""
     style: str = ""
     status: str = ""
+    grade: str = ""
+    defects: str = ""  # "yes": some found, "no": none found (on analysed items)
     q: str = ""
 
 
@@ -47,6 +49,12 @@ def closet_items(*, owner, filters: ClosetFilters) -> QuerySet:
         items = items.filter(category=filters.category)
     if filters.status:
         items = items.filter(status=filters.status)
+    if filters.grade:
+        items = items.filter(grade=filters.grade)
+    if filters.defects == "yes":
+        items = items.filter(defect_count__gt=0)
+    elif filters.defects == "no":
+        items = items.filter(defect_count=0, status=Item.Status.READY)
     if filters.color:
         items = _has_bit(items, "color_mask", filters.color, taxonomy.COLORS)
     if filters.season:
@@ -139,11 +147,15 @@ def find_duplicate(*, item: Item, duplicate_similarity: float | None) -> Item | 
 
 
 def review_queue() -> QuerySet:
-    """Failed items and items the models were unsure of, not yet reviewed; oldest first."""
+    """Failed items, items the models were unsure of, and items graded dispose, not yet
+    reviewed; oldest first."""
+    ready = Q(status=Item.Status.READY)
     return (
         Item.objects.filter(reviewed_at__isnull=True)
         .filter(Q(status=Item.Status.FAILED)
-                | Q(status=Item.Status.READY, category_confidence__lt=settings.REVIEW_CONFIDENCE_THRESHOLD))
+                | ready & Q(category_confidence__lt=settings.REVIEW_CONFIDENCE_THRESHOLD)
+                | ready & Q(grade=Item.Grade.DISPOSE)
+                | ready & Q(defect_min_confidence__lt=settings.REVIEW_DEFECT_CONFIDENCE_THRESHOLD))
         .order_by("created_at")
     )
 
@@ -166,3 +178,20 @@ def training_labels():
             yield item, item.reviewed_category, "admin"
         elif "category" in item.user_edited_fields and item.category:
             yield item, item.category, "owner"
+
+
+def condition_labels():
+    """(item, grade or "", boxes or None, source) for every processed item whose grade or
+    boxes a person corrected: the admin's review first, else the owner's. Boxes are None
+    when nobody corrected them (the grade alone is a label then)."""
+    items = Item.objects.exclude(image="").filter(
+        Q(reviewed_grade__gt="") | Q(defects_reviewed=True)
+        | Q(user_edited_fields__icontains="grade") | Q(user_edited_fields__icontains="defects")).only(
+        "id", "owner", "image", "grade", "reviewed_grade", "defects", "defects_reviewed",
+        "user_edited_fields").order_by("created_at")
+    for item in items.iterator():
+        edited = set(item.user_edited_fields)
+        grade = item.reviewed_grade or (item.grade if "grade" in edited else "")
+        boxes = item.defects if item.defects_reviewed or "defects" in edited else None
+        if grade or boxes is not None:
+            yield item, grade, boxes, "admin" if item.reviewed_grade or item.defects_reviewed else "owner"

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 
 from inference import phash as phash_codec
 from inference.transient import is_storage_unavailable, is_transient
-from wardrobe import selectors, taxonomy
+from inference import taxonomy
+from wardrobe import selectors
 from wardrobe.models import Item, Prediction, media_path
 from wardrobe.uploads import PhotoRejected, check_photo
 
@@ -40,8 +41,11 @@ ARTIFACT_FILES = {
 EDITABLE_COLUMNS = {
     "category": "category", "colors": "colors", "seasons": "season_mask", "styles": "style_mask",
     "brand": "brand", "size": "size", "purchase_price": "purchase_price",
-    "purchase_date": "purchase_date", "notes": "notes",
+    "purchase_date": "purchase_date", "notes": "notes", "grade": "grade",
+    "caption_ko": "caption_ko", "caption_en": "caption_en",
 }
+# What a composed caption is made of: a change to one rewrites the caption.
+CAPTION_SOURCES = {"category", "colors", "defects"}
 
 
 class StorageUnavailable(Exception):
@@ -221,7 +225,8 @@ def editable_values(item: Item) -> dict:
         "seasons": [term.code for term in item.seasons],
         "styles": [term.code for term in item.styles],
         "brand": item.brand, "size": item.size, "purchase_price": item.purchase_price,
-        "purchase_date": item.purchase_date, "notes": item.notes,
+        "purchase_date": item.purchase_date, "notes": item.notes, "grade": item.grade,
+        "caption_ko": item.caption_ko, "caption_en": item.caption_en,
     }
 
 
@@ -231,10 +236,15 @@ def update_item(*, item: Item, changes: dict) -> Item:
     unknown = set(changes) - set(EDITABLE_COLUMNS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
+    # Blank is no answer a person gives: no grade leaves the model's, and an emptied
+    # caption goes back to the composed one.
+    cleared = {name for name in ("grade", "caption_ko", "caption_en") if changes.get(name) == ""}
+    changes = {name: value for name, value in changes.items() if name not in cleared}
     item = Item.objects.select_for_update().get(pk=item.pk)
     current = editable_values(item)
     changed = [name for name, value in changes.items() if current[name] != value]
-    if not changed:
+    given_back = {name for name in cleared - {"grade"} if name in item.user_edited_fields}
+    if not changed and not given_back:
         return item
     for name in changed:
         value = changes[name]
@@ -247,8 +257,67 @@ def update_item(*, item: Item, changes: dict) -> Item:
         else:
             setattr(item, name, value)
     columns = {EDITABLE_COLUMNS[name] for name in changed} | _mark_edited(item, changed)
+    if given_back:
+        item.user_edited_fields = sorted(set(item.user_edited_fields) - given_back)
+    if given_back or CAPTION_SOURCES & set(changed):
+        columns |= _recaption(item)
     item.save(update_fields=columns)
     return item
+
+
+def _recaption(item: Item) -> set[str]:
+    """Composes the captions again from the item's fields, except a caption the owner wrote."""
+    from inference.captions import compose
+
+    captions = compose(category=item.category, colors=item.colors, defects=item.defects, garment_box=item.garment_box)
+    columns = set()
+    for language in ("ko", "en"):
+        if f"caption_{language}" not in item.user_edited_fields:
+            setattr(item, f"caption_{language}", captions[language])
+            columns.add(f"caption_{language}")
+    return columns
+
+
+@transaction.atomic
+def remove_defect(*, item: Item, index: int, reviewer=None) -> Item:
+    """A person says a box is wrong: it goes, the remaining boxes stand from now on (later
+    runs keep them), and the grade follows unless someone set it. The owner's removal is
+    theirs; an admin's (`reviewer`) is a review, a training label like a reviewed category."""
+    item = Item.objects.select_for_update().get(pk=item.pk)
+    if not 0 <= index < len(item.defects):
+        raise ValueError(f"no defect {index}")
+    item.defects = item.defects[:index] + item.defects[index + 1:]
+    columns = {"defects"} | _recaption(item)
+    if reviewer is None:
+        columns |= _mark_edited(item, ["defects"])
+    else:
+        item.defects_reviewed, item.reviewed_by, item.reviewed_at = True, reviewer, timezone.now()
+        columns |= {"defects_reviewed", "reviewed_by", "reviewed_at"}
+    if "grade" not in _protected(item):
+        columns |= _regrade(item)
+    item.save(update_fields=columns)
+    return item
+
+
+def _review(item: Item, reviewer, field: str, value: str) -> Item:
+    """An admin's label for training (`reviewed_<field>`). It also becomes the item's own
+    value, unless the owner chose one: the owner's choice is theirs."""
+    item = Item.objects.select_for_update().get(pk=item.pk)
+    setattr(item, f"reviewed_{field}", value)
+    item.reviewed_by, item.reviewed_at = reviewer, timezone.now()
+    columns = {f"reviewed_{field}", "reviewed_by", "reviewed_at"}
+    if field not in item.user_edited_fields and getattr(item, field) != value:
+        setattr(item, field, value)
+        columns.add(field)
+    item.save(update_fields=columns)
+    return item
+
+
+@transaction.atomic
+def review_grade(*, item: Item, reviewer, grade: str) -> Item:
+    if grade not in Item.Grade.values:
+        raise ValueError(f"unknown grade {grade!r}")
+    return _review(item, reviewer, "grade", grade)
 
 
 @transaction.atomic
@@ -349,6 +418,8 @@ MODEL_FIELDS = {
     "colors": ("colors", "colors"),
     "category": ("category", "category"),
     "category_confidence": ("category_confidence", None),
+    "garment_coverage": ("garment_coverage", None),
+    "defects": ("defects", "defects"),
 }
 
 
@@ -400,13 +471,49 @@ def apply_results(*, item_id, token, result) -> Item | None:
     return item
 
 
+def _protected(item: Item) -> set[str]:
+    """Fields a person set: the owner's edits, and an admin's review where the owner did not."""
+    return (set(item.user_edited_fields) | ({"category"} if item.reviewed_category else set())
+            | ({"grade"} if item.reviewed_grade else set()) | ({"defects"} if item.defects_reviewed else set()))
+
+
+def _set_grade(item: Item, graded: dict) -> set[str]:
+    item.grade, item.grade_probabilities = graded["label"], graded["probabilities"]
+    item.grade_reason = graded.get("reason_parts") or graded.get("reason")
+    return {"grade", "grade_probabilities", "grade_reason"}
+
+
+def _set_captions(item: Item, captions: dict) -> set[str]:
+    columns = set()
+    for language in ("ko", "en"):
+        if f"caption_{language}" not in item.user_edited_fields and language in captions:
+            setattr(item, f"caption_{language}", captions[language])
+            columns.add(f"caption_{language}")
+    return columns
+
+
+def _regrade(item: Item) -> set[str]:
+    """The grade of the defects the item has now (after a person removed a wrong box)."""
+    from inference.grade import GradePolicy, grade
+
+    graded = grade(item.defects, garment_area=item.garment_coverage or 1.0,
+                   garment_box=item.garment_box or [0, 0, 1, 1], policy=GradePolicy(**settings.GRADE_POLICY))
+    return _set_grade(item, graded)
+
+
 def _apply_fields(item: Item, result) -> set[str]:
-    protected = set(item.user_edited_fields) | ({"category"} if item.reviewed_category else set())
+    protected = _protected(item)
     columns = set()
     for name, (column, protected_by) in MODEL_FIELDS.items():
         if name in result.fields and protected_by not in protected:
             setattr(item, column, result.fields[name])
             columns.add(column)
+    if "grade" in result.fields and "grade" not in protected:
+        # With the person's own boxes, the grade follows them, not the model's boxes.
+        columns |= _regrade(item) if "defects" in protected else _set_grade(item, result.fields["grade"])
+    if "caption" in result.fields:
+        # The caption says what the item is now: the person's category, colours and boxes win.
+        columns |= _recaption(item) if protected & CAPTION_SOURCES else _set_captions(item, result.fields["caption"])
     if "seasons" not in protected and item.category_term and item.category_term.seasons:
         item.season_mask = taxonomy.to_mask(item.category_term.seasons, taxonomy.SEASONS)
         columns.add("season_mask")
@@ -470,18 +577,9 @@ def sweep_processing(*, queue_depth=None) -> dict:
 
 @transaction.atomic
 def review_item(*, item: Item, reviewer, category: str) -> Item:
-    """An admin's label for training. It also becomes the item's category, unless the
-    owner chose one: the owner's choice is theirs."""
     if category not in taxonomy.CATEGORY_BY_CODE:
         raise ValueError(f"unknown category {category!r}")
-    item = Item.objects.select_for_update().get(pk=item.pk)
-    item.reviewed_category, item.reviewed_by, item.reviewed_at = category, reviewer, timezone.now()
-    columns = {"reviewed_category", "reviewed_by", "reviewed_at"}
-    if "category" not in item.user_edited_fields and item.category != category:
-        item.category = category
-        columns.add("category")
-    item.save(update_fields=columns)
-    return item
+    return _review(item, reviewer, "category", category)
 
 
 def mark_reviewed(*, items, reviewer) -> int:

@@ -252,6 +252,8 @@ MAX_PROCESSING_ATTEMPTS = env_int("MAX_PROCESSING_ATTEMPTS", 3)
 PROCESSING_BATCH_SIZE = env_int("PROCESSING_BATCH_SIZE", 8)
 # Model outputs below this confidence send an item to the admins' review queue.
 REVIEW_CONFIDENCE_THRESHOLD = env_float("REVIEW_CONFIDENCE_THRESHOLD", 0.6)
+# A stain or damage box the detector is less sure of than this sends the item to review.
+REVIEW_DEFECT_CONFIDENCE_THRESHOLD = env_float("REVIEW_DEFECT_CONFIDENCE_THRESHOLD", 0.5)
 # Items less alike than this (cosine of embeddings) are not shown as "similar".
 SIMILAR_ITEMS_MIN_SIMILARITY = env_float("SIMILAR_ITEMS_MIN_SIMILARITY", 0.3)
 # Perceptual-hash distance (of 64 bits) under which two photos count as the same shot.
@@ -261,6 +263,16 @@ DUPLICATE_PHASH_DISTANCE = env_int("DUPLICATE_PHASH_DISTANCE", 8)
 SEGMENTATION_MODEL_PATH = os.environ.get("SEGMENTATION_MODEL_PATH", "")
 GARMENT_MODEL_DIR = os.environ.get("GARMENT_MODEL_DIR", "")
 GARMENT_PRETRAINED_WEIGHTS = os.environ.get("GARMENT_PRETRAINED_WEIGHTS", "")
+DEFECT_MODEL_DIR = os.environ.get("DEFECT_MODEL_DIR", "")
+DIRTY_MARKS_DATA_DIR = os.environ.get("DIRTY_MARKS_DATA_DIR", str(BASE_DIR.parent / "shared" / "datasets" / "dirty-marks"))
+# The grade's policy (inference/grade.py): shares of the garment's area and counts.
+GRADE_POLICY = {
+    "min_confidence": env_float("GRADE_MIN_CONFIDENCE", 0.25),
+    "recycle_stain_area": env_float("GRADE_RECYCLE_STAIN_AREA", 0.02),
+    "recycle_stain_count": env_int("GRADE_RECYCLE_STAIN_COUNT", 3),
+    "dispose_stain_area": env_float("GRADE_DISPOSE_STAIN_AREA", 0.30),
+    "dispose_damage_area": env_float("GRADE_DISPOSE_DAMAGE_AREA", 0.08),
+}
 TRAINING_DATA_DIR = os.environ.get("TRAINING_DATA_DIR", str(BASE_DIR.parent / "shared" / "datasets" / "clothing"))
 
 # --- Security behind HTTPS ---------------------------------------------------

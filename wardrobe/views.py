@@ -7,8 +7,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from wardrobe import selectors, services, taxonomy
-from wardrobe.forms import FilterForm, ItemForm, UploadForm
+from inference import taxonomy
+from wardrobe import condition, selectors, services
+from wardrobe.forms import FilterForm, ItemForm, ListingCheckForm, UploadForm
 from wardrobe.media import stored_file_response
 from wardrobe.models import Item
 
@@ -112,6 +113,15 @@ def _detail_context(item: Item, form: ItemForm) -> dict:
         "similar": selectors.similar_items(item=item),
         "duplicate": item.duplicate_of if item.duplicate_of_id else None,
         "edited": set(item.user_edited_fields),
+        "defects": [{**defect, "index": index, "label": condition.KIND_NAMES.get(defect["type"], defect["type"]),
+                     "where": condition.defect_position(defect, item.garment_box),
+                     "width": defect["box"][2] - defect["box"][0], "height": defect["box"][3] - defect["box"][1]}
+                    for index, defect in enumerate(item.defects)],
+        "grade_reason": condition.reason_sentence(item.grade_reason) if item.grade and "grade" not in
+        item.user_edited_fields else "",
+        "grade_probabilities": [(Item.Grade(code).label, p) for code, p in (item.grade_probabilities or {}).items()],
+        "next_step": condition.NEXT_STEPS.get(item.grade, ""),
+        "listing": condition.draft_listing(item) if item.status == Item.Status.READY else None,
     }
 
 
@@ -125,6 +135,28 @@ def item_edit(request, item_id):
     services.update_item(item=item, changes=form.cleaned_data)
     messages.success(request, _("Saved. Your changes stay even when the photo is analysed again."))
     return redirect("item-detail", item_id=item.pk)
+
+
+@login_required
+@require_POST
+def item_remove_defect(request, item_id, index):
+    item = _owned_item(request, item_id)
+    try:
+        services.remove_defect(item=item, index=index)
+    except ValueError:
+        raise Http404("no such box")
+    messages.success(request, _("Box removed. Your correction stays when the photo is analysed again."))
+    return redirect("item-detail", item_id=item.pk)
+
+
+@login_required
+@require_POST
+def item_check_listing(request, item_id):
+    """Warns before someone copies a listing that promises what the photo contradicts."""
+    item = _owned_item(request, item_id)
+    form = ListingCheckForm(request.POST)
+    claims = condition.misleading_claims(form.cleaned_data["text"], item) if form.is_valid() else []
+    return render(request, "wardrobe/_listing_check.html", {"claims": claims, "item": item})
 
 
 @login_required

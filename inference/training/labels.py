@@ -5,7 +5,7 @@ photos cannot tell two taxonomy types apart, the model predicts the coarse class
 (`skirt`, `outerwear`) and the user picks the fine type.
 """
 
-from wardrobe.taxonomy import CATEGORY_BY_CODE
+from inference.taxonomy import CATEGORY_BY_CODE
 
 DATASET_LABEL_TO_CLASS = {
     "T-Shirt": "short_sleeve_top",

@@ -41,7 +41,7 @@ def write_model_card(out_dir: Path, metadata: dict, *, command: str) -> Path:
         "| dataset label | model class | closet group |",
         "|---|---|---|",
     ]
-    from wardrobe.taxonomy import CATEGORY_BY_CODE
+    from inference.taxonomy import CATEGORY_BY_CODE
 
     for label, target in DATASET_LABEL_TO_CLASS.items():
         lines.append(f"| {label}{' (main 10)' if label in MAIN_LABELS else ''} | `{target}` | "

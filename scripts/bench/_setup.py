@@ -28,6 +28,15 @@ def django_with_scratch_database() -> None:
     gc.freeze()  # as the web and worker processes do once started
 
 
+def django_app() -> None:
+    """Django with the app's own settings and database, for benchmarks of the models alone."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wardrobe.settings")
+    import django
+
+    django.setup()
+
+
 def percentile(values, share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]

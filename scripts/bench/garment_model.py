@@ -7,6 +7,7 @@ several photos are queued. The model's views of each photo are made before timin
 """
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts" / "bench"))
-from _setup import percentile  # noqa: E402
+from _setup import django_app, percentile  # noqa: E402
 
 
 def main():
@@ -23,13 +24,7 @@ def main():
     parser.add_argument("--photos", default=str(ROOT / "tests" / "fixtures" / "garments" / "images"))
     parser.add_argument("--count", type=int, default=60)
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
-    import os
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wardrobe.settings")
-    import django
-
-    django.setup()
+    django_app()
     from inference import garment, pipeline, segmenter
     from inference.images import open_rgb
 

@@ -8,13 +8,14 @@ from django.core.management.base import BaseCommand
 class Command(BaseCommand):
     help = ("Writes reviewed items (categories corrected by an admin or confirmed by their owner) "
             "as images/ + images.csv, the clothing dataset's layout, for "
-            "`train_garment_model --with-corrections DIR`.")
+            "`train_garment_model --with-corrections DIR`; and corrected grades and stain/damage "
+            "boxes as condition/ (YOLO layout: images/, labels/, and grades.csv).")
 
     def add_arguments(self, parser):
         parser.add_argument("--out", required=True)
 
     def handle(self, *args, **options):
-        from wardrobe.selectors import training_labels
+        from wardrobe.selectors import condition_labels, training_labels
 
         out = Path(options["out"])
         (out / "images").mkdir(parents=True, exist_ok=True)
@@ -29,3 +30,26 @@ class Command(BaseCommand):
                 writer.writerow([str(item.pk), f"user-{item.owner_id}", label, "False", source])
                 written += 1
         self.stdout.write(f"wrote {written} labelled photos to {out}")
+        self.stdout.write(f"wrote {self._condition(out / 'condition', condition_labels())} condition labels "
+                          f"to {out / 'condition'}")
+
+    def _condition(self, out: Path, labels) -> int:
+        from inference.training.defect_synthesis import CLASSES as classes  # the detector's class order
+
+        for folder in ("images", "labels"):
+            (out / folder).mkdir(parents=True, exist_ok=True)
+        written = 0
+        with open(out / "grades.csv", "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["image", "sender_id", "grade", "boxes_corrected", "source"])
+            for item, grade, boxes, source in labels:
+                with default_storage.open(item.image.name, "rb") as photo:
+                    (out / "images" / f"{item.pk}.jpg").write_bytes(photo.read())
+                if boxes is not None:  # an empty file says: a person looked, nothing is there
+                    (out / "labels" / f"{item.pk}.txt").write_text("".join(
+                        f"{classes.index(b['type'])} {(b['box'][0] + b['box'][2]) / 2:.6f} "
+                        f"{(b['box'][1] + b['box'][3]) / 2:.6f} {b['box'][2] - b['box'][0]:.6f} "
+                        f"{b['box'][3] - b['box'][1]:.6f}\n" for b in boxes))
+                writer.writerow([str(item.pk), f"user-{item.owner_id}", grade, boxes is not None, source])
+                written += 1
+        return written

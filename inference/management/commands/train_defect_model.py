@@ -1,0 +1,56 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from inference.defects import DEFAULT_WEIGHTS_DIR
+from inference.training import training_packages_message
+
+PACKAGES = ("torch", "torchvision", "ultralytics", "onnx")
+
+
+class Command(BaseCommand):
+    help = ("Generates the defect data set (synthetic stains and damage on the clothing photos, plus "
+            "the dirty-mark photos), trains the YOLO detector with ultralytics, exports it to ONNX "
+            "and writes its metadata and model card.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--data", default=settings.TRAINING_DATA_DIR, help="the clothing photos (images.csv)")
+        parser.add_argument("--dirty-marks", default=settings.DIRTY_MARKS_DATA_DIR,
+                            help="the dirty-mark photos in YOLO layout (train/images, train/labels); '' for none")
+        parser.add_argument("--out", default=str(DEFAULT_WEIGHTS_DIR))
+        parser.add_argument("--cache-dir", default=str(settings.VAR_DIR / "cache" / "training"))
+        parser.add_argument("--train-photos", type=int, default=1000)
+        parser.add_argument("--val-photos", type=int, default=300)
+        parser.add_argument("--image-size", type=int, default=352)
+        parser.add_argument("--epochs", type=int, default=10)
+        parser.add_argument("--batch-size", type=int, default=16)
+        parser.add_argument("--seed", type=int, default=0)
+
+    def handle(self, *args, **options):
+        if message := training_packages_message(PACKAGES):
+            raise CommandError(message)
+        from inference.training.defect_data import DefectDataConfig
+        from inference.training.defect_model_card import write_model_card
+        from inference.training.defects import DefectTrainConfig, train
+
+        data_dir = Path(options["data"])
+        if not (data_dir / "images.csv").is_file():
+            raise CommandError(f"{data_dir} has no images.csv")
+        dirty = Path(options["dirty_marks"]) if options["dirty_marks"] else None
+        if dirty and not (dirty / "train" / "images").is_dir():
+            raise CommandError(f"{dirty} has no train/images")
+        cache_dir = Path(options["cache_dir"])
+        config = DefectTrainConfig(
+            data=DefectDataConfig(clothing_dir=data_dir, dirty_marks_dir=dirty, out_dir=cache_dir / "defect-data",
+                                  cache_dir=cache_dir, train_photos=options["train_photos"],
+                                  val_photos=options["val_photos"], seed=options["seed"]),
+            out_dir=Path(options["out"]), image_size=options["image_size"], epochs=options["epochs"],
+            batch_size=options["batch_size"], seed=options["seed"],
+        )
+        command = "python manage.py train_defect_model " + " ".join(
+            f"--{name.replace('_', '-')} {options[name]}"
+            for name in ("train_photos", "val_photos", "image_size", "epochs", "batch_size", "seed"))
+        log = lambda line: self.stdout.write(line) or self.stdout.flush()  # noqa: E731
+        metadata = train(config, log=log, command=command)
+        self.stdout.write(f"model card: {write_model_card(config.out_dir, metadata)}")

@@ -1,0 +1,119 @@
+"""The defect detector's data set, in YOLO layout: synthetic defects on the shared clothing
+photos (split by sender), plus the real dirty-mark photos (split once by source photo)."""
+
+import hashlib
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from PIL import Image
+
+from inference.images import open_rgb
+from inference.training.data import SaliencyCache, read_photos, split_by_sender
+from inference.training.defect_synthesis import CLASSES, STAIN, SynthesisSettings, synthesize
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+
+
+@dataclass(frozen=True)
+class DefectDataConfig:
+    clothing_dir: Path
+    dirty_marks_dir: Path | None
+    out_dir: Path
+    cache_dir: Path
+    train_photos: int = 900
+    val_photos: int = 300
+    stained_share: float = 0.5  # the rest stay clean: negatives
+    val_share: float = 0.2  # of senders, held out from training
+    dirty_marks_heldout_share: float = 0.5
+    dirty_marks_repeats: int = 4  # the few real photos weigh more than one synthetic each
+    seed: int = 0
+    synthesis: SynthesisSettings = SynthesisSettings()
+
+
+def dirty_mark_source(name: str) -> str:
+    """Roboflow exports one source photo under several names ("Dirt-Mark-2_jpg.rf.<hash>",
+    "Dirt-Mark-2-_jpg.rf.<hash>"): they must land on the same side of a split."""
+    return re.split(r"_(?:jpe?g|png)\.rf\.", name)[0].rstrip("-_ ")
+
+
+def split_dirty_marks(folder: Path, *, heldout_share: float, seed: int) -> tuple[list[Path], list[Path]]:
+    images = sorted(p for p in (folder / "train" / "images").iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    sources = sorted({dirty_mark_source(p.name) for p in images},
+                     key=lambda source: hashlib.sha256(f"{seed}:{source}".encode()).hexdigest())
+    heldout = set(sources[:round(len(sources) * heldout_share)])
+    tune = [p for p in images if dirty_mark_source(p.name) not in heldout]
+    held = [p for p in images if dirty_mark_source(p.name) in heldout]
+    return tune, held
+
+
+def _write(out_dir: Path, split: str, name: str, image: np.ndarray | Image.Image, lines: list[str]) -> None:
+    (out_dir / "images" / split).mkdir(parents=True, exist_ok=True)
+    (out_dir / "labels" / split).mkdir(parents=True, exist_ok=True)
+    picture = image if isinstance(image, Image.Image) else Image.fromarray(image)
+    picture.save(out_dir / "images" / split / f"{name}.jpg", quality=92)
+    (out_dir / "labels" / split / f"{name}.txt").write_text("".join(f"{line}\n" for line in lines))
+
+
+def build(config: DefectDataConfig, *, log: Callable[[str], None] = print) -> dict:
+    """Writes OUT/images/{train,val}, OUT/labels/{train,val}, OUT/data.yaml and, when the
+    dirty-mark photos are given, OUT/dirty-heldout (evaluation only). Returns counts."""
+    from inference import segmenter
+
+    if config.out_dir.exists():
+        shutil.rmtree(config.out_dir)
+    rng = np.random.default_rng(config.seed)
+    photos = read_photos(config.clothing_dir)
+    train_pool, val_pool = split_by_sender(photos, val_share=config.val_share, seed=config.seed)
+    chosen = {
+        "train": [train_pool[i] for i in rng.permutation(len(train_pool))[:config.train_photos]],
+        "val": [val_pool[i] for i in rng.permutation(len(val_pool))[:config.val_photos]],
+    }
+    cache = SaliencyCache(config.cache_dir / "saliency", segmenter.load())
+    counts = {"train": {"stained": 0, "clean": 0, "boxes": [0] * len(CLASSES)},
+              "val": {"stained": 0, "clean": 0, "boxes": [0] * len(CLASSES)}}
+    for split, selected in chosen.items():
+        for index, photo in enumerate(selected, 1):
+            image = open_rgb(photo.path)
+            lines = []
+            # Exactly floor(n * share) photos get defects, spread evenly; the rest stay clean.
+            stained = int(index * config.stained_share) > int((index - 1) * config.stained_share)
+            pixels = np.asarray(image)
+            if stained:
+                photo_seed = int(hashlib.sha256(photo.image_id.encode()).hexdigest()[:8], 16)
+                photo_rng = np.random.default_rng([config.seed, photo_seed])
+                mask = cache.segmentation(photo, image).mask
+                result = synthesize(pixels, mask, photo_rng, config.synthesis)
+                pixels = result.image
+                lines = [defect.yolo_line(image.width, image.height) for defect in result.defects]
+                for defect in result.defects:
+                    counts[split]["boxes"][defect.cls] += 1
+            counts[split]["stained" if lines else "clean"] += 1
+            _write(config.out_dir, split, photo.image_id, pixels, lines)
+            if index % 100 == 0:
+                log(f"{split}: {index}/{len(selected)} photos")
+    counts["dirty_marks"] = {}
+    if config.dirty_marks_dir:
+        tune, held = split_dirty_marks(config.dirty_marks_dir, heldout_share=config.dirty_marks_heldout_share,
+                                       seed=config.seed)
+        for path in tune:
+            lines = [f"{STAIN} {' '.join(line.split()[1:])}" for line in _labels(path)]
+            for repeat in range(config.dirty_marks_repeats):
+                _write(config.out_dir, "train", f"dirty-{path.stem}-{repeat}", open_rgb(path), lines)
+        for path in held:
+            _write(config.out_dir / "dirty-heldout", "", path.stem, open_rgb(path), _labels(path))
+        counts["dirty_marks"] = {"tune_photos": len(tune), "heldout_photos": len(held),
+                                 "tune_sources": len({dirty_mark_source(p.name) for p in tune}),
+                                 "heldout_sources": len({dirty_mark_source(p.name) for p in held})}
+    (config.out_dir / "data.yaml").write_text(
+        f"path: {config.out_dir.resolve()}\ntrain: images/train\nval: images/val\n"
+        f"names:\n" + "".join(f"  {index}: {name}\n" for index, name in enumerate(CLASSES)))
+    return counts
+
+
+def _labels(image_path: Path) -> list[str]:
+    labels = image_path.parent.parent / "labels" / f"{image_path.stem}.txt"
+    return [line.strip() for line in labels.read_text().splitlines() if line.strip()] if labels.exists() else []

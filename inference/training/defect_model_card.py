@@ -1,0 +1,99 @@
+"""The defect detector's model card and the contact sheet of its training data."""
+
+import math
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+from inference.training.defect_synthesis import SynthesisSettings
+
+COLOURS = {0: (230, 40, 40), 1: (40, 200, 60), 2: (40, 120, 240)}
+
+
+def contact_sheet(images_dir: Path, path: Path, *, count: int = 16, columns: int = 4, tile: int = 240) -> Path:
+    """Training photos with their boxes drawn (red stain, green hole, blue tear)."""
+    from inference.training.defects import read_yolo_folder
+
+    rows = [row for row in read_yolo_folder(images_dir) if row[1] and not row[0].name.startswith("dirty-")]
+    rows = rows[:: max(1, len(rows) // count)][:count]
+    tiles = []
+    for image_path, truths in rows:
+        image = Image.open(image_path).convert("RGB")
+        draw = ImageDraw.Draw(image)
+        for cls, (x0, y0, x1, y1) in truths:
+            draw.rectangle([x0 * image.width, y0 * image.height, x1 * image.width, y1 * image.height],
+                           outline=COLOURS[cls], width=2)
+        image.thumbnail((tile, tile))
+        tiles.append(image)
+    sheet = Image.new("RGB", (columns * tile, math.ceil(len(tiles) / columns) * tile), "white")
+    for index, image in enumerate(tiles):
+        sheet.paste(image, ((index % columns) * tile, (index // columns) * tile))
+    sheet.save(path, quality=80)
+    return path
+
+
+def _row(name: str, metrics: dict) -> str:
+    def cell(value):
+        return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"
+
+    return (f"| {name} | {metrics['truths'] if 'truths' in metrics else ''} | {cell(metrics['precision'])} | "
+            f"{cell(metrics['recall'])} | {cell(metrics['map50'])} | {cell(metrics['map50_95'])} |")
+
+
+def write_model_card(out_dir: Path, metadata: dict) -> Path:
+    data = metadata["data"]
+    synthesis = SynthesisSettings()
+    sections = [
+        "# Stain and damage detector", "",
+        f"- Architecture: ultralytics `{metadata['architecture']}`, built from its yaml with random weights "
+        f"(no pretrained detector can be downloaded here); {len(metadata['classes'])} classes: "
+        f"{', '.join(metadata['classes'])}.",
+        f"- Input {metadata['image_size']} px (letterboxed); detections kept at confidence ≥ "
+        f"{metadata['confidence_threshold']}, NMS IoU {metadata['iou_threshold']}; only boxes whose centre is on "
+        "the garment mask count.",
+        "- File: `defects.onnx`, served with onnxruntime by `inference/defects.py`.",
+        f"- Command: `{metadata['command']}` ({metadata['training_minutes']} minutes on this 2-core CPU, data "
+        "generation included).", "",
+        "## Data", "",
+        "- **Synthetic** (`inference/training/defect_synthesis.py`): stains (blobs, rings, drips, splashes; dirt, "
+        "oil, food, ink, make-up, yellowing, bleach) and damage (holes showing what lies behind, tears) drawn only "
+        "inside the U2-Net-p garment mask of the shared clothing photos (CC0), blended multiplicatively so the "
+        f"fabric shows through. Settings: up to {synthesis.max_defects} defects a photo, {synthesis.damage_share:.0%} "
+        f"of them damage, sizes {synthesis.min_size:.0%}–{synthesis.max_size:.0%} of the garment's width, opacity "
+        f"{synthesis.min_opacity}–{synthesis.max_opacity}; a defect that changes the photo by less than "
+        f"{synthesis.min_contrast:g}/255 on average (a dark stain on dark fabric) is neither drawn nor labelled.",
+        f"- Split by sender: training {data['train']['stained']} photos with defects and {data['train']['clean']} "
+        f"clean; validation (other senders) {data['val']['stained']} with defects and {data['val']['clean']} clean. "
+        f"Boxes (stain, hole, tear): training {data['train']['boxes']}, validation {data['val']['boxes']}.",
+    ]
+    if data.get("dirty_marks"):
+        marks = data["dirty_marks"]
+        sections.append(
+            f"- **Real** dirty marks: \"dirty_marks_detection-2\" (Roboflow Universe, workspace "
+            f"qcdirtymarks-annotation, CC BY 4.0). Split once by source photo (Roboflow's copies of one photo stay "
+            f"together): {marks['tune_photos']} photos ({marks['tune_sources']} sources) fine-tune, repeated 4 times "
+            f"in training; {marks['heldout_photos']} photos ({marks['heldout_sources']} sources) held out for "
+            "evaluation only. Their label, a dirt mark, is the class `stain`.")
+    sections += ["", "![Training photos with their boxes: red stain, green hole, blue tear](contact_sheet.jpg)", "",
+                 "## Metrics", "",
+                 "Measured through the product's steps (normalize, segment, defects), "
+                 "`manage.py evaluate_defect_model`; precision and recall at the confidence threshold.", ""]
+    for title, key in (("Validation: synthetic defects and clean photos of senders never seen", "validation"),
+                       ("Held-out real dirty-mark photos", "dirty_marks_heldout")):
+        if key not in metadata["metrics"]:
+            continue
+        metrics = metadata["metrics"][key]
+        sections += [f"### {title}", "", "| class | boxes | P | R | mAP50 | mAP50-95 |", "|---|---|---|---|---|---|"]
+        sections += [_row(name, row) for name, row in metrics["per_class"].items() if row["truths"]]
+        sections += [_row("all", metrics), "",
+                     f"Photos with defects found: {metrics['image_recall']:.3f}; clean photos flagged: "
+                     + ("—" if math.isnan(metrics['clean_flag_rate']) else f"{metrics['clean_flag_rate']:.3f}")
+                     + f" ({metrics['stained_images']} with defects, {metrics['clean_images']} clean).", ""]
+    sections += ["## Limits", "",
+                 "- The stain types are drawn, not learnt: the model says `stain`, `hole` or `tear`, never which liquid.",
+                 "- Synthetic stains are not real ones; the real dirty-mark set is small (light shirts in one "
+                 "factory). Photos of real stains on other garments will score lower than the validation figure.",
+                 ""]
+    path = out_dir / "MODEL_CARD.md"
+    path.write_text("\n".join(sections))
+    return path
