@@ -25,11 +25,13 @@ def main():
     parser.add_argument("--count", type=int, default=60)
     args = parser.parse_args()
     django_app()
+    from django.conf import settings
+
     from inference import defects, pipeline, segmenter
     from inference.images import fit_within, open_rgb
 
     paths = sorted(Path(args.photos).glob("*.jpg"))[: args.count]
-    detector = defects.load()
+    detector = defects.load(settings.DEFECT_MODEL_DIR or None)
     images = [fit_within(open_rgb(path), pipeline.IMAGE_SIDE) for path in paths]
     masks = [s.mask for s in segmenter.load().predict(images)]
     detector.predict(images[:2], masks[:2])  # warm-up
