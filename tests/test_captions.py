@@ -151,3 +151,19 @@ def test_the_item_page_shows_the_caption_in_the_pages_language(client, make_user
     korean = page.index("우측 중앙에 얼룩이 있는 네이비 후드티")
     assert korean < page.index("Navy hoodie with a stain at the centre right")  # the other one a click away
     assert 'name="caption_ko"' in page
+
+
+def test_owners_captions_are_exported_for_fine_tuning(captioned, user, tmp_path):
+    import json
+
+    from django.core.management import call_command
+
+    from tests.test_closet_views import ready_item
+    from wardrobe import services
+
+    services.update_item(item=captioned, changes={"caption_ko": "아끼는 네이비 후드티"})
+    ready_item(user)  # composed captions only: not a label
+    call_command("export_captions", "--out", str(tmp_path / "captions.jsonl"), "--images", str(tmp_path / "images"))
+    lines = [json.loads(line) for line in (tmp_path / "captions.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert lines == [{"image": f"{captioned.pk}.jpg", "caption": "아끼는 네이비 후드티", "language": "ko"}]
+    assert (tmp_path / "images" / f"{captioned.pk}.jpg").stat().st_size > 0

@@ -195,3 +195,15 @@ def condition_labels():
         boxes = item.defects if item.defects_reviewed or "defects" in edited else None
         if grade or boxes is not None:
             yield item, grade, boxes, "admin" if item.reviewed_grade or item.defects_reviewed else "owner"
+
+
+def reviewed_captions(*, languages=("ko", "en")):
+    """(item, language, caption) for each caption an owner wrote on a processed item."""
+    items = Item.objects.exclude(image="").filter(
+        Q(user_edited_fields__icontains="caption_ko") | Q(user_edited_fields__icontains="caption_en")).only(
+        "id", "image", "caption_ko", "caption_en", "user_edited_fields").order_by("created_at")
+    for item in items.iterator():
+        for language in languages:
+            caption = getattr(item, f"caption_{language}")
+            if f"caption_{language}" in item.user_edited_fields and caption:
+                yield item, language, caption
