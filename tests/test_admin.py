@@ -72,6 +72,9 @@ def test_changelist_loads_for_a_superuser_with_thumbnails(admin_client, user, ot
     assert media_url(pending) not in html  # no thumbnail yet
     # The list shows small thumbnails, never the full photos.
     assert media_url(alices, "medium") not in html and media_url(alices, "original") not in html
+    assert alices.caption_ko in html  # captions are listed, and searchable:
+    found = admin_client.get(reverse(ITEM_CHANGELIST), {"q": "후드티"}).context["cl"].result_list
+    assert {item.pk for item in found} == {alices.pk, bobs.pk}
 
 
 def test_status_and_category_filters(admin_client, user):

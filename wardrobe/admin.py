@@ -62,7 +62,8 @@ class PredictionInline(admin.TabularInline):
 
 @admin.register(Item)
 class ItemAdmin(admin.ModelAdmin):
-    list_display = ("thumbnail", "category", "status", "confidence", "owner", "reviewed_category", "created_at")
+    list_display = ("thumbnail", "category", "status", "confidence", "grade", "caption", "owner", "reviewed_category",
+                    "created_at")
     list_filter = ("status", "category", ConfidenceBandFilter, ModelVersionFilter, ("owner", admin.RelatedOnlyFieldListFilter))
     search_fields = ("id", "owner__username", "owner__nickname", "notes", "brand", "caption_en", "caption_ko", "original_name")
     list_select_related = ("owner",)
@@ -73,7 +74,7 @@ class ItemAdmin(admin.ModelAdmin):
         "photo", "owner", "status", "failure_reason", "attempts", "category", "category_confidence",
         "reviewed_category", "grade", "grade_probabilities", "reviewed_grade", "defect_boxes",
         "reviewed_by", "reviewed_at", "colors", "season_mask", "style_mask",
-        "brand", "size", "notes", "user_edited_fields", "duplicate_of", "embedding_version",
+        "brand", "size", "notes", "caption_ko", "caption_en", "user_edited_fields", "duplicate_of", "embedding_version",
         "created_at", "processed_at",
     )
 
@@ -97,6 +98,10 @@ class ItemAdmin(admin.ModelAdmin):
             return "—"
         url = reverse("admin:wardrobe_item_media", args=[item.pk, "medium"])
         return format_html('<img src="{}" style="max-height:320px;border-radius:6px" alt="">', url)
+
+    @admin.display(description=_("caption"))
+    def caption(self, item):
+        return item.caption_ko or item.caption_en or "—"
 
     @admin.display(description=_("confidence"), ordering="category_confidence")
     def confidence(self, item):
