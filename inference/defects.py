@@ -37,6 +37,10 @@ def letterbox(image: Image.Image, size: int) -> tuple[np.ndarray, float, tuple[i
     return canvas.transpose(2, 0, 1).astype(np.float32) / 255.0, scale, (left, top)
 
 
+def _areas(boxes: np.ndarray) -> np.ndarray:
+    return (boxes[..., 2] - boxes[..., 0]) * (boxes[..., 3] - boxes[..., 1])
+
+
 def non_max_suppression(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> list[int]:
     order, keep = np.argsort(-scores), []
     while len(order):
@@ -49,8 +53,7 @@ def non_max_suppression(boxes: np.ndarray, scores: np.ndarray, iou_threshold: fl
         x1 = np.minimum(boxes[best, 2], boxes[order, 2])
         y1 = np.minimum(boxes[best, 3], boxes[order, 3])
         overlap = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
-        area = lambda b: (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])  # noqa: E731
-        iou = overlap / np.maximum(area(boxes[best]) + area(boxes[order]) - overlap, 1e-9)
+        iou = overlap / np.maximum(_areas(boxes[best]) + _areas(boxes[order]) - overlap, 1e-9)
         order = order[iou < iou_threshold]
     return keep
 

@@ -122,7 +122,7 @@ class NormalizeStep(Step):
         photo.artifacts["image"] = encode(photo.image, "JPEG", quality=88, optimize=True)
         photo.artifacts["thumb_medium"] = encode(fit_within(photo.image, THUMB_MEDIUM_SIDE), "JPEG", quality=85)
         photo.artifacts["thumb_small"] = encode(fit_within(photo.image, THUMB_SMALL_SIDE), "JPEG", quality=80)
-        return {"width": photo.image.width, "height": photo.image.height}
+        return {"width": photo.image.width, "height": photo.image.height, "source_bytes": len(photo.source)}
 
 
 class ModelStep(Step):

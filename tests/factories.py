@@ -35,8 +35,8 @@ def fake_result(*, category="hoodie", confidence=0.9, colors=None, phash="0f0f0f
     grade_field = {"label": graded["label"], "probabilities": graded["probabilities"],
                    "reason": graded["reason_text"], "reason_parts": graded["reason"]}
     fields = {
-        "width": 64, "height": 48, "garment_box": [0.1, 0.1, 0.9, 0.9], "garment_found": True,
-        "garment_coverage": 0.64,
+        "width": 64, "height": 48, "source_bytes": len(image_bytes()),  # make_item's original
+        "garment_box": [0.1, 0.1, 0.9, 0.9], "garment_found": True, "garment_coverage": 0.64,
         "colors": colors, "phash": phash, "category": category, "category_confidence": confidence,
         "category_top3": [[category, confidence], ["jacket", 0.05], ["outerwear", 0.03]],
         "defects": list(defects), "grade": grade_field,

@@ -98,7 +98,6 @@ def test_the_policy_version_changes_with_a_threshold():
 # --- the generator and the metrics ---------------------------------------------------------
 
 def test_synthetic_defects_stay_on_the_garment_and_are_labelled():
-    rng = np.random.default_rng(3)
     image = np.full((200, 160, 3), 200, np.uint8)
     mask = np.zeros((200, 160), bool)
     mask[40:180, 30:130] = True
@@ -109,7 +108,6 @@ def test_synthetic_defects_stay_on_the_garment_and_are_labelled():
         for item in result.defects:
             x0, y0, x1, y1 = item.box
             assert 30 <= x0 < x1 <= 130 and 40 <= y0 < y1 <= 180
-    assert rng is not None
 
 
 def test_the_data_set_keeps_clean_photos_as_negatives_without_labels(tmp_path, settings):

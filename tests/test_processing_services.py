@@ -23,9 +23,12 @@ def claimed(item, batch_size=1):
 def test_results_fill_the_item_and_record_every_model(user):
     item = make_item(user, status=Item.Status.QUEUED)
     claim = claimed(item)
-    services.apply_results(item_id=item.pk, token=claim.token, result=fake_result(category="hoodie", confidence=0.91))
+    result = fake_result(category="hoodie", confidence=0.91)
+    services.apply_results(item_id=item.pk, token=claim.token, result=result)
     item.refresh_from_db()
     assert item.status == Item.Status.READY
+    # The owner's quota counts the original and every file made from it.
+    assert item.stored_bytes == item.original.size + sum(len(data) for data in result.artifacts.values())
     assert (item.category, item.group, item.category_confidence) == ("hoodie", "tops", 0.91)
     assert [c["name"] for c in item.colors] == ["navy"]
     assert item.color_mask == taxonomy.bit("navy", taxonomy.COLORS)

@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -69,6 +69,7 @@ def publish_processing(item_ids) -> bool:
     Returns False when the broker could not be reached."""
     from inference.tasks import process_photos
 
+    sent, reachable = [], True
     for item_id in item_ids:
         try:
             process_photos.apply_async(args=[PHOTO_CONSUMER, str(item_id)], retry_policy=PUBLISH_RETRY_POLICY)
@@ -76,10 +77,13 @@ def publish_processing(item_ids) -> bool:
             if not is_transient(error):
                 raise
             # Logged, not shown: the photo is safe and the sweep will send it.
-            logger.warning("broker unreachable, %d item(s) left in the outbox: %s", len(item_ids), error)
-            return False
-        Item.objects.filter(pk=item_id, status=Item.Status.QUEUED).update(enqueued_at=timezone.now())
-    return True
+            logger.warning("broker unreachable, %d item(s) left in the outbox: %s", len(item_ids) - len(sent), error)
+            reachable = False
+            break
+        sent.append(item_id)
+    if sent:
+        Item.objects.filter(pk__in=sent, status=Item.Status.QUEUED).update(enqueued_at=timezone.now())
+    return reachable
 
 
 # A web request must not hang on a broker that is away: two quick tries, then the outbox.
@@ -103,9 +107,8 @@ class _Quota:
 
     def __init__(self, owner):
         self.owner = owner
-        totals = Item.objects.filter(owner=owner).aggregate(bytes=Sum("stored_bytes"))
-        self.items = Item.objects.filter(owner=owner).count()
-        self.bytes = totals["bytes"] or 0
+        totals = Item.objects.filter(owner=owner).aggregate(items=Count("pk"), bytes=Sum("stored_bytes"))
+        self.items, self.bytes = totals["items"], totals["bytes"] or 0
         self.rate_key = f"uploads:{owner.pk}:{int(timezone.now().timestamp()) // 3600}"
 
     def refusal(self, size: int) -> str | None:
@@ -428,13 +431,13 @@ def apply_results(*, item_id, token, result) -> Item | None:
 
     Returns None when the item was deleted or taken over by another worker meanwhile.
     """
-    item = Item.objects.filter(pk=item_id, claim_token=token).only("id", "owner_id", "original").first()
+    item = Item.objects.filter(pk=item_id, claim_token=token).only("id", "owner_id").first()
     if item is None:
         return None
     # Files first, outside the transaction: storage may be slow and remote.
     new_files = {}
+    stored_bytes = result.fields.get("source_bytes", 0)  # the original, as the worker read it
     try:
-        stored_bytes = default_storage.size(item.original.name)
         for column, filename in ARTIFACT_FILES.items():
             if column in result.artifacts:
                 new_files[column] = default_storage.save(media_path(item, filename),

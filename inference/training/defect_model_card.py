@@ -71,8 +71,8 @@ def write_model_card(out_dir: Path, metadata: dict) -> Path:
         sections.append(
             f"- **Real** dirty marks: \"dirty_marks_detection-2\" (Roboflow Universe, workspace "
             f"qcdirtymarks-annotation, CC BY 4.0). Split once by source photo (Roboflow's copies of one photo stay "
-            f"together): {marks['tune_photos']} photos ({marks['tune_sources']} sources) fine-tune, repeated 4 times "
-            f"in training; {marks['heldout_photos']} photos ({marks['heldout_sources']} sources) held out for "
+            f"together): {marks['tune_photos']} photos ({marks['tune_sources']} sources) fine-tune, repeated "
+            f"{metadata['config']['data']['dirty_marks_repeats']} times in training; {marks['heldout_photos']} photos ({marks['heldout_sources']} sources) held out for "
             "evaluation only. Their label, a dirt mark, is the class `stain`.")
     sections += ["", "![Training photos with their boxes: red stain, green hole, blue tear](contact_sheet.jpg)", "",
                  "## Metrics", "",
