@@ -257,23 +257,47 @@ class GradeStep(Step):
 
 
 class CaptionStep(Step):
-    """A sentence in Korean and English from the steps before it (inference/captions.py)."""
+    """A sentence in Korean and English from the steps before it (inference/captions.py);
+    with an image-to-text model (inference/captioner.py), the model writes the sentence of
+    its language and the other one is composed."""
 
     name = "caption"
-    model_name = "caption-compose"
+
+    def __init__(self, model_location: str = "", *, model_language: str = "en", prompt: str = ""):
+        self.model_location, self.model_language, self.prompt = model_location, model_language, prompt
+
+    @functools.cached_property
+    def model(self):
+        if not self.model_location:
+            return None
+        from inference import captioner
+
+        return captioner.load(self.model_location, self.model_language)
+
+    @property
+    def model_name(self):
+        return f"{self.model.name}+compose" if self.model else "caption-compose"
 
     @property
     def version(self):
         from inference.captions import VERSION
 
-        return VERSION
+        return f"{self.model.version}+{VERSION}" if self.model else VERSION
 
-    def run(self, photo):
+    def run_batch(self, photos):
         from inference.captions import compose
 
-        fields = photo.fields
-        return {"caption": compose(category=fields.get("category", ""), colors=fields.get("colors", ()),
-                                   defects=fields.get("defects", ()), garment_box=fields.get("garment_box"))}
+        captions = [
+            compose(category=photo.fields.get("category", ""), colors=photo.fields.get("colors", ()),
+                    defects=photo.fields.get("defects", ()), garment_box=photo.fields.get("garment_box"))
+            for photo in photos
+        ]
+        if self.model:
+            written = self.model.predict([photo.image for photo in photos], prompt=self.prompt)
+            for caption, text in zip(captions, written):
+                if text:
+                    caption[self.model.language] = text
+        return [{"caption": caption} for caption in captions]
 
 
 def default_steps() -> list[Step]:
@@ -296,7 +320,8 @@ def default_steps() -> list[Step]:
     if detector_dir:
         defects = DefectsStep(detector_dir)
         steps += [defects, GradeStep(GradePolicy(**settings.GRADE_POLICY), defects)]
-    return steps + [CaptionStep()]
+    return steps + [CaptionStep(settings.CAPTION_MODEL, model_language=settings.CAPTION_MODEL_LANGUAGE,
+                                prompt=settings.CAPTION_PROMPT)]
 
 
 @functools.cache

@@ -273,6 +273,11 @@ GRADE_POLICY = {
     "dispose_stain_area": env_float("GRADE_DISPOSE_STAIN_AREA", 0.30),
     "dispose_damage_area": env_float("GRADE_DISPOSE_DAMAGE_AREA", 0.08),
 }
+# Captions: empty composes them from the fields (inference/captions.py); a BLIP hub id or
+# directory writes the sentence of its language from the photo (needs requirements-train.txt).
+CAPTION_MODEL = os.environ.get("CAPTION_MODEL", "")
+CAPTION_MODEL_LANGUAGE = os.environ.get("CAPTION_MODEL_LANGUAGE", "en")
+CAPTION_PROMPT = os.environ.get("CAPTION_PROMPT", "")  # BLIP's conditional prefix, e.g. "a photo of"
 TRAINING_DATA_DIR = os.environ.get("TRAINING_DATA_DIR", str(BASE_DIR.parent / "shared" / "datasets" / "clothing"))
 
 # --- Security behind HTTPS ---------------------------------------------------
