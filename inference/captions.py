@@ -59,14 +59,14 @@ def _colour_terms(colours) -> list:
     return [taxonomy.COLOR_BY_CODE[name] for name in names if name in taxonomy.COLOR_BY_CODE][:3]
 
 
-def _ko_list(words: list[str]) -> str:
+def ko_list(words: list[str]) -> str:
     """네이비와 흰색; 네이비, 흰색과 빨강."""
     if len(words) <= 1:
         return "".join(words)
     return ", ".join(words[:-2] + [particle(words[-2], "과", "와") + " " + words[-1]])
 
 
-def _en_list(words: list[str]) -> str:
+def en_list(words: list[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
     return ", ".join(words[:-1]) + " and " + words[-1]
@@ -82,7 +82,7 @@ def _defect_groups(defects, garment_box) -> list[tuple[str, str, int]]:
 
 
 def _ko(category_ko: str, colours, groups) -> str:
-    noun = " ".join(part for part in (_ko_list([c.ko for c in colours]), category_ko) if part)
+    noun = " ".join(part for part in (ko_list([c.ko for c in colours]), category_ko) if part)
     if not groups:
         return noun
     phrases = [f"{POSITION_KO[cell]}에 {DEFECT_KO[kind]}" + (f" {count}개" if count > 1 else "")
@@ -92,14 +92,14 @@ def _ko(category_ko: str, colours, groups) -> str:
 
 def _en(category_en: str, colours, groups) -> str:
     colour_words = [c.en.lower().replace(" ", "-") for c in colours]
-    noun = " ".join(part for part in (_en_list(colour_words), category_en) if part)
+    noun = " ".join(part for part in (en_list(colour_words), category_en) if part)
     if groups:
         phrases = []
         for kind, cell, count in groups:
             singular, plural = DEFECT_EN[kind]
             amount = f"a {singular}" if count == 1 else f"{NUMBERS_EN.get(count, count)} {plural}"
             phrases.append(f"{amount} {POSITION_EN[cell]}")
-        noun += " with " + _en_list(phrases)
+        noun += " with " + en_list(phrases)
     return noun[:1].upper() + noun[1:]
 
 

@@ -161,3 +161,54 @@ def test_condition_boxes_over_the_photo_listing_warning_and_box_removal(browser_
     assert page.locator("svg.defect-overlay rect").count() == 1
     item.refresh_from_db()
     assert [d["type"] for d in item.defects] == ["stain"] and "defects" in item.user_edited_fields
+
+
+def test_ask_for_outfits_and_see_them_arrive(browser_page, live_server, make_user, celery_worker_process):
+    """The recommendation page: options in, at least two outfits out (drawn from the
+    cut-outs) while the page waits, live; a like sticks; the Korean page has Korean tags."""
+    import io
+
+    from PIL import Image
+    from playwright.sync_api import expect
+
+    from tests.factories import fake_result, make_item
+    from wardrobe import services
+
+    owner = make_user("yuna")
+    closet = [("longsleeve", "long_sleeve_top", "white"), ("shirt", "blouse_shirt", "sky_blue"),
+              ("pants", "long_pants", "beige"), ("skirt", "long_skirt", "navy"), ("outwear", "jacket", "khaki"),
+              ("shoes", "shoes", "black")]
+    for prefix, category, colour in closet:
+        item = make_item(owner, status=Item.Status.QUEUED)
+        photo = photo_path(prefix).read_bytes()
+        cutout = io.BytesIO()
+        Image.open(photo_path(prefix)).convert("RGBA").save(cutout, "WEBP")
+        result = fake_result(category=category, colors=[{"name": colour, "hex": "#888888", "share": 0.8}])
+        result.artifacts.update(image=photo, thumb_medium=photo, thumb_small=photo, cutout=cutout.getvalue())
+        claim = services.claim_items(item_id=item.pk, batch_size=1)
+        services.apply_results(item_id=item.pk, token=claim.token, result=result)
+
+    page = browser_page
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "yuna")
+    page.fill("input[name=password]", "a-long-passphrase-1")
+    page.click("button.primary")
+    page.wait_for_url(f"{live_server.url}/")
+    page.click("text=Recommend outfits")
+    page.select_option("select[name=style]", "casual")
+    page.select_option("select[name=occasion]", "work")
+    page.fill("input[name=temperature]", "12")
+    page.screenshot(path=SHOTS / "10-recommend-form.png", full_page=True)
+    page.click("button.primary")
+    page.wait_for_selector(".outfit", timeout=60_000)  # the worker made them; htmx swapped them in
+    assert page.locator(".outfit").count() >= 2
+    first = page.locator(".outfit").first
+    expect(first.locator(".hashtags")).to_contain_text("#from my closet")
+    expect(first.locator(".explanation")).to_contain_text("12 °C")
+    page.wait_for_function("[...document.querySelectorAll('.collage img')].every(img => img.complete && img.naturalWidth > 0)")
+    page.screenshot(path=SHOTS / "11-outfits.png", full_page=True)
+    first.locator("button[name=liked][value=\"1\"]").click()
+    expect(page.locator(".outfit").first.locator("button[aria-pressed=true]")).to_contain_text("Like")
+    page.click("button[name=language][value=ko]")
+    expect(page.locator(".outfit").first.locator(".hashtags")).to_contain_text("#옷장코디")
+    page.screenshot(path=SHOTS / "12-outfits-ko.png", full_page=True)

@@ -70,6 +70,8 @@ class FilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
     grade = forms.ChoiceField(label=_("Grade"), required=False)
     defects = forms.ChoiceField(label=_("Stains and damage"), required=False)
+    sort = forms.ChoiceField(label=_("Sort"), required=False,
+                             choices=[("", _("Newest first")), ("least_worn", _("Least worn first"))])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -93,3 +95,29 @@ class FilterForm(forms.Form):
 
 class ListingCheckForm(forms.Form):
     text = forms.CharField(max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class RecommendForm(forms.Form):
+    style = forms.ChoiceField(label=_("Style"))
+    occasion = forms.ChoiceField(label=_("Occasion"), initial="daily")
+    temperature = forms.FloatField(label=_("Temperature (°C)"), required=False, min_value=-40, max_value=50,
+                                   widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}))
+    precipitation = forms.ChoiceField(label=_("Rain or snow"), required=False)
+    budget = forms.DecimalField(label=_("Budget (₩)"), required=False, min_value=0, max_digits=12, decimal_places=0,
+                                help_text=_("What the outfit's items cost, from their purchase prices."))
+    season = forms.ChoiceField(label=_("Season"), required=False, help_text=_("Empty: from today's date."))
+    count = forms.IntegerField(label=_("Number of outfits"), min_value=2, max_value=8, initial=3)
+    weather_from_provider = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        from wardrobe.models import RecommendationRequest
+
+        super().__init__(*args, **kwargs)
+        self.fields["style"].choices = _blank("—") + taxonomy.choices(taxonomy.STYLES)
+        self.fields["occasion"].choices = RecommendationRequest.Occasion.choices
+        self.fields["precipitation"].choices = RecommendationRequest.Precipitation.choices
+        self.fields["season"].choices = _blank(_("From the date")) + taxonomy.choices(taxonomy.SEASONS)
+
+
+class OutfitNameForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=80)

@@ -72,6 +72,10 @@ class Item(models.Model):
     purchase_price = models.DecimalField(_("purchase price"), max_digits=12, decimal_places=2, null=True, blank=True)
     purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # Off while it is in the laundry, lent out...: outfits leave it out.
+    available = models.BooleanField(_("available"), default=True)
+    wear_count = models.PositiveIntegerField(_("times worn"), default=0, editable=False)
+    last_worn_on = models.DateField(_("last worn"), null=True, blank=True, editable=False)
     caption_ko = models.TextField(_("caption (Korean)"), blank=True)
     caption_en = models.TextField(_("caption (English)"), blank=True)
     garment_box = models.JSONField(null=True, blank=True)  # [x0, y0, x1, y1] as fractions
@@ -148,6 +152,16 @@ class Item(models.Model):
         ]
 
     @property
+    def effective_grade(self) -> str:
+        return self.reviewed_grade or self.grade
+
+    @property
+    def cost_per_wear(self):
+        if self.purchase_price is None or not self.wear_count:
+            return None
+        return self.purchase_price / self.wear_count
+
+    @property
     def is_pending(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.PROCESSING)
 
@@ -182,3 +196,123 @@ class ReviewQueueItem(Item):
         proxy = True
         verbose_name = _("item to review")
         verbose_name_plural = _("review queue")
+
+
+class RecommendationRequest(models.Model):
+    """One "recommend" with its options (the seed's recommendinfo), and its outfits."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Working")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    class Occasion(models.TextChoices):
+        DAILY = "daily", _("Daily")
+        WORK = "work", _("Work")
+        DATE = "date", _("Date")
+        EXERCISE = "exercise", _("Exercise")
+        FORMAL_EVENT = "formal_event", _("Formal event")
+        TRAVEL = "travel", _("Travel")
+
+    class Precipitation(models.TextChoices):
+        NONE = "", _("None")
+        RAIN = "rain", _("Rain")
+        SNOW = "snow", _("Snow")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recommendation_requests")
+    created_at = models.DateTimeField(auto_now_add=True)
+    style = models.CharField(_("style"), max_length=16, choices=[(s.code, s.label) for s in taxonomy.STYLES])
+    occasion = models.CharField(_("occasion"), max_length=16, choices=Occasion.choices, default=Occasion.DAILY)
+    season = models.CharField(_("season"), max_length=8, choices=[(s.code, s.label) for s in taxonomy.SEASONS])
+    temperature = models.FloatField(_("temperature (°C)"), null=True, blank=True)
+    precipitation = models.CharField(_("rain or snow"), max_length=4, choices=Precipitation.choices, blank=True)
+    weather_from_provider = models.BooleanField(default=False)
+    budget = models.DecimalField(_("budget"), max_digits=12, decimal_places=0, null=True, blank=True)
+    count = models.PositiveSmallIntegerField(_("number of outfits"), default=3)
+    seed = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    message = models.TextField(blank=True)  # why fewer outfits than asked, or why it failed
+    enqueued_at = models.DateTimeField(null=True, blank=True, editable=False)  # empty: not sent yet (outbox)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "-created_at"]), models.Index(fields=["status", "enqueued_at"])]
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+
+class Outfit(models.Model):
+    class Source(models.TextChoices):
+        RECOMMENDED = "recommended", _("Recommended")
+        MANUAL = "manual", _("Made by hand")
+
+    class Feedback(models.TextChoices):
+        NONE = "", ""
+        LIKE = "like", _("Liked")
+        DISLIKE = "dislike", _("Disliked")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outfits")
+    request = models.ForeignKey(RecommendationRequest, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="outfits")
+    created_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.RECOMMENDED)
+    name = models.CharField(_("name"), max_length=80, blank=True)
+    rank = models.PositiveSmallIntegerField(default=0)
+    score = models.FloatField(null=True, blank=True)
+    terms = models.JSONField(default=dict, blank=True)  # the scorer's terms, each 0-1
+    explanation = models.JSONField(default=dict, blank=True)  # {"ko": ..., "en": ...}
+    hashtags = models.JSONField(default=dict, blank=True)  # {"ko": [...], "en": [...]}
+    scorer_version = models.CharField(max_length=40, blank=True)
+    saved = models.BooleanField(default=False)
+    feedback = models.CharField(max_length=8, choices=Feedback.choices, blank=True)
+    items = models.ManyToManyField(Item, through="OutfitItem", related_name="outfits")
+
+    class Meta:
+        ordering = ["rank", "-created_at"]
+        indexes = [models.Index(fields=["owner", "saved", "-created_at"])]
+
+    @property
+    def price(self):
+        prices = [entry.item.purchase_price for entry in self.entries.all() if entry.item.purchase_price is not None]
+        return sum(prices) if prices else None
+
+
+class OutfitItem(models.Model):
+    outfit = models.ForeignKey(Outfit, on_delete=models.CASCADE, related_name="entries")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="outfit_entries")
+    slot = models.CharField(max_length=12)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["outfit", "slot"], name="one_item_per_slot")]
+
+
+class OutfitFeedback(models.Model):
+    """A like or dislike, kept when the outfit is deleted: what the scorer learns from."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outfit_feedback")
+    outfit = models.ForeignKey(Outfit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    liked = models.BooleanField()
+    item_ids = models.JSONField()  # the outfit's items, as strings
+    terms = models.JSONField()  # the outfit's score terms when it was judged
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+
+class Wear(models.Model):
+    """An item worn on a day ("wore it today"), with the outfit it was worn in."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wears")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="wears")
+    outfit = models.ForeignKey(Outfit, null=True, blank=True, on_delete=models.SET_NULL, related_name="wears")
+    worn_on = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "worn_on"], name="one_wear_per_item_and_day")]
+        indexes = [models.Index(fields=["owner", "worn_on"])]

@@ -4,12 +4,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from inference import colors, phash as phash_codec
 from inference import taxonomy
-from wardrobe.models import Item
+from wardrobe.models import Item, Outfit, OutfitItem, RecommendationRequest, Wear
 from wardrobe.similarity import nearest_items
 
 GRID_FIELDS = (
@@ -33,6 +33,7 @@ class ClosetFilters:
     grade: str = ""
     defects: str = ""  # "yes": some found, "no": none found (on analysed items)
     q: str = ""
+    sort: str = ""  # "" newest first, "least_worn"
 
 
 def _has_bit(queryset: QuerySet, column: str, code: str, terms) -> QuerySet:
@@ -64,6 +65,8 @@ def closet_items(*, owner, filters: ClosetFilters) -> QuerySet:
     if filters.q:
         items = items.filter(Q(caption_ko__icontains=filters.q) | Q(caption_en__icontains=filters.q)
                              | Q(notes__icontains=filters.q) | Q(brand__icontains=filters.q))
+    if filters.sort == "least_worn":
+        return items.order_by("wear_count", F("last_worn_on").asc(nulls_first=True), "-created_at")
     return items.order_by("-created_at")
 
 
@@ -207,3 +210,61 @@ def reviewed_captions(*, languages=("ko", "en")):
             caption = getattr(item, f"caption_{language}")
             if f"caption_{language}" in item.user_edited_fields and caption:
                 yield item, language, caption
+
+
+# --- Outfits ------------------------------------------------------------------------------
+
+OUTFIT_ITEM_FIELDS = ("id", "owner", "category", "group", "cutout", "thumb_small", "purchase_price", "colors",
+                      "caption_ko", "caption_en")
+SLOT_ORDER = {"hat": 0, "outerwear": 1, "top": 2, "onepiece": 2, "bottom": 3, "shoes": 4}
+
+
+def recommendation_requests(*, owner) -> QuerySet:
+    return RecommendationRequest.objects.filter(owner=owner)
+
+
+def outfits_of(*, owner) -> QuerySet:
+    return Outfit.objects.filter(owner=owner)
+
+
+def _with_items(outfits: QuerySet) -> QuerySet:
+    return outfits.prefetch_related(Prefetch(
+        "entries", queryset=OutfitItem.objects.select_related("item").only(
+            "id", "outfit_id", "slot", *(f"item__{name}" for name in OUTFIT_ITEM_FIELDS))))
+
+
+def outfits_of_request(request: RecommendationRequest) -> list[Outfit]:
+    return list(_with_items(request.outfits.all()).order_by("rank"))
+
+
+def outfit_with_items(outfit_id) -> Outfit:
+    return _with_items(Outfit.objects.filter(pk=outfit_id)).get()
+
+
+def recent_requests(*, owner, limit: int = 20) -> list[RecommendationRequest]:
+    return list(recommendation_requests(owner=owner).prefetch_related(
+        Prefetch("outfits", queryset=_with_items(Outfit.objects.order_by("rank"))))[:limit])
+
+
+def saved_outfits(*, owner) -> list[Outfit]:
+    return list(_with_items(outfits_of(owner=owner).filter(saved=True)).order_by("-created_at"))
+
+
+def wears_in_month(*, owner, first):
+    """{day: [outfits worn that day]} for the month starting at `first` (an item worn alone
+    shows as an outfit of one)."""
+    following = (first.replace(day=28) + first.resolution * 4).replace(day=1)
+    wears = (Wear.objects.filter(owner=owner, worn_on__gte=first, worn_on__lt=following)
+             .select_related("item").only("worn_on", "outfit_id", *(f"item__{n}" for n in OUTFIT_ITEM_FIELDS)))
+    days: dict = {}
+    for wear in wears:
+        group = days.setdefault(wear.worn_on, {})
+        group.setdefault(wear.outfit_id or wear.item_id, []).append(wear.item)
+    return {day: [sorted(items, key=lambda item: SLOT_ORDER.get(_slot(item), 9)) for items in groups.values()]
+            for day, groups in days.items()}
+
+
+def _slot(item: Item) -> str:
+    from inference.outfits import SLOT_OF_GROUP
+
+    return SLOT_OF_GROUP.get(item.group, "")

@@ -278,6 +278,12 @@ GRADE_POLICY = {
 CAPTION_MODEL = os.environ.get("CAPTION_MODEL", "")
 CAPTION_MODEL_LANGUAGE = os.environ.get("CAPTION_MODEL_LANGUAGE", "en")
 CAPTION_PROMPT = os.environ.get("CAPTION_PROMPT", "")  # BLIP's conditional prefix, e.g. "a photo of"
+# Weather for outfits: "open-meteo" (no key) or "" (typed by hand). The city comes from the profile.
+WEATHER_PROVIDER = os.environ.get("WEATHER_PROVIDER", "")
+WEATHER_GEOCODING_URL = os.environ.get("WEATHER_GEOCODING_URL", "https://geocoding-api.open-meteo.com/v1/search")
+WEATHER_FORECAST_URL = os.environ.get("WEATHER_FORECAST_URL", "https://api.open-meteo.com/v1/forecast")
+WEATHER_TIMEOUT_SECONDS = env_float("WEATHER_TIMEOUT_SECONDS", 2.0)
+WEATHER_CACHE_SECONDS = env_int("WEATHER_CACHE_SECONDS", 30 * 60)
 TRAINING_DATA_DIR = os.environ.get("TRAINING_DATA_DIR", str(BASE_DIR.parent / "shared" / "datasets" / "clothing"))
 
 # --- Security behind HTTPS ---------------------------------------------------

@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from wardrobe import services
+from inference.transient import is_transient
+from wardrobe import outfits, services
 
 
 def _processing_queue_depth() -> int | None:
@@ -18,4 +19,18 @@ def _processing_queue_depth() -> int | None:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def sweep_processing() -> dict:
-    return services.sweep_processing(queue_depth=_processing_queue_depth)
+    swept = services.sweep_processing(queue_depth=_processing_queue_depth)
+    swept["recommendations"] = outfits.sweep_recommendations()
+    return swept
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True, max_retries=5)
+def generate_recommendations(self, request_id: str) -> None:
+    """Needs no model runtime: the scorer is rules and the closet's stored fields."""
+    try:
+        outfits.generate_recommendations(request_id=request_id)
+    except Exception as error:
+        if is_transient(error) and self.request.retries < self.max_retries:
+            raise self.retry(exc=error, countdown=min(60, 2 ** self.request.retries))
+        outfits.fail_recommendations(request_id=request_id)
+        raise

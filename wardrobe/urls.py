@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from wardrobe import health, views
+from wardrobe import health, outfit_views, views
 
 item_patterns = [
     path("upload/", views.upload, name="upload"),
@@ -14,6 +14,20 @@ item_patterns = [
     path("<uuid:item_id>/listing/check/", views.item_check_listing, name="item-check-listing"),
     path("<uuid:item_id>/status/", views.item_status, name="item-status"),
     path("<uuid:item_id>/media/<slug:kind>/", views.item_media, name="item-media"),
+    path("<uuid:item_id>/available/", views.item_set_available, name="item-set-available"),
+]
+
+outfit_patterns = [
+    path("", outfit_views.recommendations, name="recommendations"),
+    path("recommend/", outfit_views.recommend, name="recommend"),
+    path("requests/<uuid:request_id>/", outfit_views.recommendation_detail, name="recommendation-detail"),
+    path("calendar/", outfit_views.wear_calendar, name="wear-calendar"),
+    path("weather/", outfit_views.weather_widget, name="weather-widget"),
+    path("<uuid:outfit_id>/save/", outfit_views.outfit_save, name="outfit-save"),
+    path("<uuid:outfit_id>/rename/", outfit_views.outfit_rename, name="outfit-rename"),
+    path("<uuid:outfit_id>/feedback/", outfit_views.outfit_feedback, name="outfit-feedback"),
+    path("<uuid:outfit_id>/wear/", outfit_views.outfit_wear, name="outfit-wear"),
+    path("<uuid:outfit_id>/delete/", outfit_views.outfit_delete, name="outfit-delete"),
 ]
 
 urlpatterns = [
@@ -22,6 +36,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("closet/", views.closet, name="closet"),
     path("items/", include(item_patterns)),
+    path("outfits/", include(outfit_patterns)),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -35,7 +35,10 @@ def _is_htmx(request) -> bool:
 
 @login_required
 def home(request):
-    return render(request, "wardrobe/home.html", {"summary": selectors.home_summary(owner=request.user)})
+    from wardrobe import weather
+
+    return render(request, "wardrobe/home.html", {"summary": selectors.home_summary(owner=request.user),
+                                                  "weather_enabled": weather.enabled()})
 
 
 @login_required
@@ -192,6 +195,16 @@ def item_retry(request, item_id):
     if _is_htmx(request):
         item.refresh_from_db()
         return render(request, "wardrobe/_item_card.html", {"item": item})
+    return redirect("item-detail", item_id=item.pk)
+
+
+@login_required
+@require_POST
+def item_set_available(request, item_id):
+    """The "in the laundry" toggle: an unavailable item stays out of outfits."""
+    from wardrobe import outfits
+
+    item = outfits.set_available(item=_owned_item(request, item_id), available=request.POST.get("available") == "1")
     return redirect("item-detail", item_id=item.pk)
 
 

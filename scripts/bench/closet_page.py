@@ -26,7 +26,7 @@ def main():
     from django.test.utils import CaptureQueriesContext
 
     from accounts.models import User
-    from wardrobe import taxonomy
+    from inference import taxonomy
     from wardrobe.models import Item
 
     user = User.objects.create_user("bench", "bench@example.com", "bench-pass-123", nickname="Bench")
