@@ -108,6 +108,7 @@ WEIGHT_RANGE = (0.1, 3.0)
 NO_HAT_OCCASIONS = {"work", "formal_event"}  # a hat is worn when the closet has one, except to these
 SHARED_ITEM_PENALTY = 0.6  # per item an outfit shares with one already chosen
 BEAM = 40
+SHOP_PER_SLOT = 4
 PER_SLOT = {"top": 14, "bottom": 14, "onepiece": 10, "outerwear": 8, "shoes": 6, "hat": 4}
 
 
@@ -121,6 +122,7 @@ class Garment:
     price: float | None = None
     worn_days_ago: int | None = None
     recommended_days_ago: int | None = None
+    from_shop: bool = False  # a catalog product, not the owner's
 
     @property
     def slot(self) -> str:
@@ -151,6 +153,7 @@ class Request:
     budget: float | None = None
     count: int = 3
     seed: int = 0
+    shop_items: int = 0  # catalog products an outfit may have
 
     @property
     def effective_temperature(self) -> float:
@@ -359,8 +362,11 @@ def _item_warmth_fit(item: Garment, aimed: float) -> float:
     return max(0.0, 1.0 - abs(WARMTH.get(item.category, 0.0) - _slot_warmth(item.slot, aimed)) / 2.5)
 
 
-def _within_budget(items, budget: float | None) -> bool:
-    return budget is None or sum(item.price or 0.0 for item in items) <= budget
+def _within_limits(items, request: Request) -> bool:
+    """The budget, and at most `request.shop_items` products from the shop."""
+    if sum(item.from_shop for item in items) > request.shop_items:
+        return False
+    return request.budget is None or sum(item.price or 0.0 for item in items) <= request.budget
 
 
 def _make(items, request, preferences) -> Outfit:
@@ -369,6 +375,12 @@ def _make(items, request, preferences) -> Outfit:
     return Outfit(items=tuple(items), score=round(total(terms, preferences.weights), 4),
                   terms={name: round(value, 4) for name, value in terms.items()},
                   price=sum(prices) if prices else None, priced_items=len(prices))
+
+
+def _best(scored, closet_count: int, *, shop: int) -> list[Garment]:
+    ranked = [item for _, item in sorted(scored, key=lambda pair: -pair[0])]
+    return ([item for item in ranked if not item.from_shop][:closet_count]
+            + [item for item in ranked if item.from_shop][:shop])
 
 
 def candidates(closet, request: Request, preferences: Preferences | None = None) -> list[Outfit]:
@@ -380,11 +392,11 @@ def candidates(closet, request: Request, preferences: Preferences | None = None)
     for item in sorted(closet, key=lambda item: item.id):  # the seed, not the closet's order, decides ties
         if allowed(item, request):
             by_slot[item.slot].append((_unary(item, request, preferences, rng.uniform(0, 0.15)), item))
-    kept = {slot: [item for _, item in sorted(scored, key=lambda pair: -pair[0])[:PER_SLOT[slot]]]
+    kept = {slot: _best(scored, PER_SLOT[slot], shop=SHOP_PER_SLOT if request.shop_items else 0)
             for slot, scored in by_slot.items()}
 
     bases = [(top, bottom) for top in kept["top"] for bottom in kept["bottom"]] + [(dress,) for dress in kept["onepiece"]]
-    beams = [list(base) for base in bases if _within_budget(base, request.budget)]
+    beams = [list(base) for base in bases if _within_limits(base, request)]
     rule = outerwear_rule(request)
     layers = [("outerwear", rule in ("required", "wanted") and bool(kept["outerwear"]),
                rule in ("light", "wanted", "required")),
@@ -394,7 +406,7 @@ def candidates(closet, request: Request, preferences: Preferences | None = None)
         extended = [] if required else [list(beam) for beam in beams]
         if optional:
             for beam in beams:
-                extended += [beam + [item] for item in kept[slot] if _within_budget(beam + [item], request.budget)]
+                extended += [beam + [item] for item in kept[slot] if _within_limits(beam + [item], request)]
         ranked = sorted(extended, key=lambda items: -total(score_terms(items, request, preferences),
                                                           preferences.weights))
         beams = ranked[:BEAM] if ranked else beams
@@ -469,6 +481,10 @@ def explain(outfit: Outfit, request: Request) -> dict[str, str]:
     else:
         english.append(f"for {occasion_en}")
         korean.append(f"{occasion_ko}용")
+    shop = [item for item in outfit.items if item.from_shop]
+    if shop:
+        english.append("with " + en_list([_name_en(item) for item in shop]) + " from the shop")
+        korean.append("쇼핑몰 " + ko_list([_name_ko(item) for item in shop]) + " 포함")
     if outfit.terms["feedback"] > 0.2:
         english.append("pairs you liked before")
         korean.append("전에 좋아하신 조합")
@@ -499,6 +515,9 @@ def hashtags(outfit: Outfit, request: Request) -> dict[str, list[str]]:
     occasion_en, occasion_ko = OCCASION_NAMES[request.occasion]
     tags = {"ko": [f"#{style.ko}", "#옷장코디", f"#{occasion_ko.replace(' ', '')}"],
             "en": [f"#{style.en.lower()}", "#from my closet", f"#{occasion_en.removeprefix('a ')}"]}
+    if any(item.from_shop for item in outfit.items):
+        tags["ko"].append("#쇼핑몰아이템")
+        tags["en"].append("#from the shop")
     if outfit.price:
         price = price_tag(outfit.price)
         for language in tags:

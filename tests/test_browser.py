@@ -212,3 +212,39 @@ def test_ask_for_outfits_and_see_them_arrive(browser_page, live_server, make_use
     page.click("button[name=language][value=ko]")
     expect(page.locator(".outfit").first.locator(".hashtags")).to_contain_text("#옷장코디")
     page.screenshot(path=SHOTS / "12-outfits-ko.png", full_page=True)
+
+
+def test_an_item_page_shows_similar_products_from_the_shop(browser_page, live_server, make_user):
+    from playwright.sync_api import expect
+
+    from tests.factories import fake_result, make_item, unit_vector
+    from tests.test_catalog import make_product
+    from wardrobe import services
+    from wardrobe.catalog import selectors
+
+    selectors.forget_tables()
+    make_product("TEE-1", vector=(1, 0.05), price=29000)
+    make_product("TEE-2", vector=(0.9, 0.4), price=35000)
+    owner = make_user("jin")
+    item = make_item(owner, status=Item.Status.QUEUED)
+    photo = photo_path("tshirt").read_bytes()
+    result = fake_result(category="short_sleeve_top", embedding=unit_vector(1, 0))
+    result.artifacts.update(image=photo, thumb_medium=photo, thumb_small=photo)
+    claim = services.claim_items(item_id=item.pk, batch_size=1)
+    services.apply_results(item_id=item.pk, token=claim.token, result=result)
+
+    page = browser_page
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "jin")
+    page.fill("input[name=password]", "a-long-passphrase-1")
+    page.click("button.primary")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/items/{item.pk}/")
+    products = page.locator(".shop .product")
+    expect(products).to_have_count(2)
+    expect(products.first).to_contain_text("Product TEE-1")
+    expect(products.first).to_contain_text("₩29,000")
+    link = products.first.locator("a")
+    assert link.get_attribute("target") == "_blank" and "noopener" in link.get_attribute("rel")
+    page.locator(".shop").scroll_into_view_if_needed()
+    page.screenshot(path=SHOTS / "13-shop.png", full_page=True)

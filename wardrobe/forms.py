@@ -107,6 +107,10 @@ class RecommendForm(forms.Form):
                                 help_text=_("What the outfit's items cost, from their purchase prices."))
     season = forms.ChoiceField(label=_("Season"), required=False, help_text=_("Empty: from today's date."))
     count = forms.IntegerField(label=_("Number of outfits"), min_value=2, max_value=8, initial=3)
+    shop_items = forms.TypedChoiceField(
+        label=_("Include shop items"), coerce=int, initial=0, required=False, empty_value=0,
+        choices=[(0, _("No, only my closet")), (1, _("At most one per outfit")), (2, _("Up to two per outfit"))],
+        help_text=_("Products from the shop may fill a slot your closet lacks or take an item's place, within the budget."))
     weather_from_provider = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):

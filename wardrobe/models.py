@@ -230,6 +230,7 @@ class RecommendationRequest(models.Model):
     weather_from_provider = models.BooleanField(default=False)
     budget = models.DecimalField(_("budget"), max_digits=12, decimal_places=0, null=True, blank=True)
     count = models.PositiveSmallIntegerField(_("number of outfits"), default=3)
+    shop_items = models.PositiveSmallIntegerField(_("shop items per outfit"), default=0)
     seed = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     message = models.TextField(blank=True)  # why fewer outfits than asked, or why it failed
@@ -278,17 +279,29 @@ class Outfit(models.Model):
 
     @property
     def price(self):
-        prices = [entry.item.purchase_price for entry in self.entries.all() if entry.item.purchase_price is not None]
+        prices = [entry.price for entry in self.entries.all() if entry.price is not None]
         return sum(prices) if prices else None
 
 
 class OutfitItem(models.Model):
+    """One slot of an outfit: an item of the owner's, or a product from the shop."""
+
     outfit = models.ForeignKey(Outfit, on_delete=models.CASCADE, related_name="entries")
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="outfit_entries")
+    item = models.ForeignKey(Item, null=True, blank=True, on_delete=models.CASCADE, related_name="outfit_entries")
+    product = models.ForeignKey("catalog.Product", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="outfit_entries")
     slot = models.CharField(max_length=12)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["outfit", "slot"], name="one_item_per_slot")]
+        constraints = [
+            models.UniqueConstraint(fields=["outfit", "slot"], name="one_item_per_slot"),
+            models.CheckConstraint(condition=models.Q(item__isnull=False) ^ models.Q(product__isnull=False),
+                                   name="an_item_or_a_product"),
+        ]
+
+    @property
+    def price(self):
+        return self.product.price if self.product_id else self.item.purchase_price
 
 
 class OutfitFeedback(models.Model):

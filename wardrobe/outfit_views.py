@@ -40,7 +40,8 @@ def recommend(request):
             made = outfits.request_recommendations(
                 owner=request.user, style=data["style"], occasion=data["occasion"], season=data["season"],
                 temperature=data["temperature"], precipitation=data["precipitation"], budget=data["budget"],
-                count=data["count"], weather_from_provider=data["weather_from_provider"])
+                count=data["count"], weather_from_provider=data["weather_from_provider"],
+                shop_items=data["shop_items"] or 0)
             return redirect("recommendation-detail", request_id=made.pk)
         current, weather_message = None, ""
     else:

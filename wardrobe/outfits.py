@@ -22,6 +22,9 @@ logger = logging.getLogger(__name__)
 SCORER_VERSION = "rules-1"
 MAX_OUTFITS = 8
 MIN_OUTFITS = 2
+MAX_SHOP_ITEMS = 2
+SHOP_CANDIDATES_PER_GROUP = 60
+PRODUCT_PREFIX = "product:"
 
 
 def season_of(day: date) -> str:
@@ -35,7 +38,8 @@ def season_of(day: date) -> str:
 @transaction.atomic
 def request_recommendations(*, owner, style: str, occasion: str = "daily", season: str = "",
                             temperature: float | None = None, precipitation: str = "", budget=None,
-                            count: int = 3, weather_from_provider: bool = False) -> RecommendationRequest:
+                            count: int = 3, weather_from_provider: bool = False,
+                            shop_items: int = 0) -> RecommendationRequest:
     if style not in taxonomy.STYLE_BY_CODE:
         raise ValueError(f"unknown style {style!r}")
     if occasion not in scorer.OCCASIONS:
@@ -44,7 +48,7 @@ def request_recommendations(*, owner, style: str, occasion: str = "daily", seaso
         owner=owner, style=style, occasion=occasion, season=season or season_of(timezone.localdate()),
         temperature=temperature, precipitation=precipitation, budget=budget,
         count=max(MIN_OUTFITS, min(MAX_OUTFITS, count)), seed=random.SystemRandom().randrange(2**31),
-        weather_from_provider=weather_from_provider)
+        weather_from_provider=weather_from_provider, shop_items=max(0, min(MAX_SHOP_ITEMS, shop_items)))
     transaction.on_commit(lambda: publish_recommendations([request.pk]))
     return request
 
@@ -107,6 +111,21 @@ def garments(owner, *, today: date | None = None) -> list[scorer.Garment]:
     return result
 
 
+def shop_garments() -> list[scorer.Garment]:
+    """The newest visible products of each wearable group, as the scorer sees them."""
+    from wardrobe.catalog.selectors import visible_products
+
+    garments_ = []
+    for group in scorer.SLOT_OF_GROUP:
+        products = (visible_products().filter(group=group).exclude(category="")
+                    .only("id", "category", "colors", "price").order_by("-processed_at")[:SHOP_CANDIDATES_PER_GROUP])
+        garments_ += [scorer.Garment(
+            id=f"{PRODUCT_PREFIX}{product.pk}", category=product.category,
+            colors=tuple((c["name"], c.get("share") or 0.0) for c in product.colors if c.get("name")),
+            price=float(product.price), from_shop=True) for product in products]
+    return garments_
+
+
 def preferences(owner) -> scorer.Preferences:
     """What the owner's likes and dislikes taught the scorer, replayed in order."""
     learned = scorer.Preferences()
@@ -119,7 +138,7 @@ def scorer_request(request: RecommendationRequest) -> scorer.Request:
     return scorer.Request(
         style=request.style, occasion=request.occasion, season=request.season, temperature=request.temperature,
         precipitation=request.precipitation, budget=float(request.budget) if request.budget is not None else None,
-        count=request.count, seed=request.seed)
+        count=request.count, seed=request.seed, shop_items=request.shop_items)
 
 
 # --- Generation ---------------------------------------------------------------------------------
@@ -133,7 +152,8 @@ def generate_recommendations(*, request_id) -> RecommendationRequest | None:
             return request
         closet = garments(request.owner)
         wanted = scorer_request(request)
-        chosen = scorer.recommend(closet, wanted, preferences(request.owner))
+        offered = shop_garments() if request.shop_items else []
+        chosen = scorer.recommend(closet + offered, wanted, preferences(request.owner))
         for rank, outfit in enumerate(chosen):
             _store(request.owner, outfit, wanted, request=request, rank=rank)
         request.message = _shortfall_message(closet, wanted, len(chosen))
@@ -155,8 +175,10 @@ def _store(owner, outfit: scorer.Outfit, wanted: scorer.Request, *, request=None
         owner=owner, request=request, rank=rank, source=source, score=outfit.score, terms=outfit.terms,
         explanation=scorer.explain(outfit, wanted), hashtags=scorer.hashtags(outfit, wanted),
         scorer_version=SCORER_VERSION)
-    OutfitItem.objects.bulk_create([OutfitItem(outfit=stored, item_id=garment.id, slot=garment.slot)
-                                    for garment in outfit.items])
+    OutfitItem.objects.bulk_create([
+        OutfitItem(outfit=stored, slot=garment.slot, product_id=garment.id.removeprefix(PRODUCT_PREFIX))
+        if garment.from_shop else OutfitItem(outfit=stored, slot=garment.slot, item_id=garment.id)
+        for garment in outfit.items])
     return stored
 
 
@@ -201,7 +223,8 @@ def give_feedback(*, outfit: Outfit, liked: bool) -> Outfit:
     value = Outfit.Feedback.LIKE if liked else Outfit.Feedback.DISLIKE
     if outfit.feedback == value:
         return outfit
-    item_ids = [str(pk) for pk in outfit.entries.values_list("item_id", flat=True)]
+    item_ids = [str(item) if item else f"{PRODUCT_PREFIX}{product}"
+                for item, product in outfit.entries.values_list("item_id", "product_id")]
     OutfitFeedback.objects.filter(owner=outfit.owner, outfit=outfit).delete()
     OutfitFeedback.objects.create(owner=outfit.owner, outfit=outfit, liked=liked, item_ids=item_ids,
                                   terms=outfit.terms or {})
@@ -214,7 +237,7 @@ def give_feedback(*, outfit: Outfit, liked: bool) -> Outfit:
 def wear_outfit(*, outfit: Outfit, on: date | None = None) -> Outfit:
     """Logs each item as worn that day (once, however often it is pressed)."""
     on = on or timezone.localdate()
-    items = list(Item.objects.filter(outfit_entries__outfit=outfit))
+    items = list(Item.objects.filter(outfit_entries__outfit=outfit))  # shop products are not worn
     for item in items:
         Wear.objects.update_or_create(item=item, worn_on=on, defaults={"owner": outfit.owner, "outfit": outfit})
     _refresh_wear_counts(items)

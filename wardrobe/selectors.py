@@ -227,10 +227,14 @@ def outfits_of(*, owner) -> QuerySet:
     return Outfit.objects.filter(owner=owner)
 
 
+OUTFIT_PRODUCT_FIELDS = ("id", "name", "price", "currency", "url", "thumb_small", "cutout", "category")
+
+
 def _with_items(outfits: QuerySet) -> QuerySet:
     return outfits.prefetch_related(Prefetch(
-        "entries", queryset=OutfitItem.objects.select_related("item").only(
-            "id", "outfit_id", "slot", *(f"item__{name}" for name in OUTFIT_ITEM_FIELDS))))
+        "entries", queryset=OutfitItem.objects.select_related("item", "product").only(
+            "id", "outfit_id", "slot", *(f"item__{name}" for name in OUTFIT_ITEM_FIELDS),
+            *(f"product__{name}" for name in OUTFIT_PRODUCT_FIELDS))))
 
 
 def outfits_of_request(request: RecommendationRequest) -> list[Outfit]:

@@ -15,14 +15,14 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inference import phash as phash_codec
 from inference.transient import is_storage_unavailable, is_transient
 from inference import taxonomy
-from wardrobe import selectors
+from wardrobe import claims, selectors
 from wardrobe.models import Item, Prediction, media_path
 from wardrobe.uploads import PhotoRejected, check_photo
 
@@ -63,26 +63,27 @@ class AddItemsResult:
     queue_unavailable: bool = False  # stored and queued; processing starts when the broker is back
 
 
-def publish_processing(item_ids) -> bool:
-    """Sends each item's processing task. One that cannot be sent stays in the outbox
-    (queued, `enqueued_at` empty) and the sweep sends it once the broker answers.
+def publish_processing(item_ids, *, consumer: str = PHOTO_CONSUMER, model=Item) -> bool:
+    """Sends each photo's processing task (closet items by default; the catalog's products
+    and searches name their consumer and model). One that cannot be sent stays in the
+    outbox (queued, `enqueued_at` empty) and the sweep sends it once the broker answers.
     Returns False when the broker could not be reached."""
     from inference.tasks import process_photos
 
     sent, reachable = [], True
     for item_id in item_ids:
         try:
-            process_photos.apply_async(args=[PHOTO_CONSUMER, str(item_id)], retry_policy=PUBLISH_RETRY_POLICY)
+            process_photos.apply_async(args=[consumer, str(item_id)], retry_policy=PUBLISH_RETRY_POLICY)
         except Exception as error:
             if not is_transient(error):
                 raise
             # Logged, not shown: the photo is safe and the sweep will send it.
-            logger.warning("broker unreachable, %d item(s) left in the outbox: %s", len(item_ids) - len(sent), error)
+            logger.warning("broker unreachable, %d photo(s) left in the outbox: %s", len(item_ids) - len(sent), error)
             reachable = False
             break
         sent.append(item_id)
     if sent:
-        Item.objects.filter(pk__in=sent, status=Item.Status.QUEUED).update(enqueued_at=timezone.now())
+        model.objects.filter(pk__in=sent, status=claims.QUEUED).update(enqueued_at=timezone.now())
     return reachable
 
 
@@ -364,51 +365,22 @@ class Claim:
 
 
 def claim_items(*, item_id, batch_size: int) -> Claim:
-    """Takes the item for processing, plus other queued items to fill a batch.
-
-    Each claim is a conditional UPDATE, so two workers never process one item. A claim
-    whose heartbeat stopped belongs to a dead worker and may be taken over; a slow worker
-    keeps beating and keeps its batch. The other items' own tasks later do nothing.
-    """
-    token, now = uuid.uuid4(), timezone.now()
-    claimed = {"status": Item.Status.PROCESSING, "claim_token": token, "status_changed_at": now,
-               "heartbeat_at": now, "attempts": F("attempts") + 1}
-    claimable = Q(status=Item.Status.QUEUED) | _dead_claims(now)
-    if not Item.objects.filter(claimable, pk=item_id).update(**claimed):
-        return Claim(token, [])
-    others = list(Item.objects.filter(status=Item.Status.QUEUED).order_by("status_changed_at")
-                  .values_list("pk", flat=True)[:max(0, batch_size - 1)])
-    if others:
-        Item.objects.filter(pk__in=others, status=Item.Status.QUEUED).update(**claimed)
-    items = list(Item.objects.filter(claim_token=token))
-    items.sort(key=lambda item: (item.pk != item_id, item.created_at))
+    """Takes the item for processing, plus other queued items to fill a batch (wardrobe.claims)."""
+    token, items = claims.claim(Item, pk=item_id, batch_size=batch_size)
     return Claim(token, items)
-
-
-def _dead_claims(now) -> Q:
-    stale = now - timedelta(seconds=settings.CLAIM_STALE_SECONDS)
-    return Q(status=Item.Status.PROCESSING) & (
-        Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, status_changed_at__lt=stale))
 
 
 def renew_claim(*, token) -> int:
     """The worker holding these items is alive."""
-    return Item.objects.filter(claim_token=token, status=Item.Status.PROCESSING).update(heartbeat_at=timezone.now())
+    return claims.renew(Item, token=token)
 
 
 def release_claim(*, token) -> int:
-    """Puts claimed items back on the queue before the task retries the batch: the retry
-    is this attempt again, and the retry's own message is on its way (so not the outbox)."""
-    now = timezone.now()
-    return Item.objects.filter(claim_token=token, status=Item.Status.PROCESSING).update(
-        status=Item.Status.QUEUED, claim_token=None, status_changed_at=now, enqueued_at=now,
-        attempts=F("attempts") - 1)
+    return claims.release(Item, token=token)
 
 
 def fail_item(*, item_id, token, reason: str) -> bool:
-    return bool(Item.objects.filter(pk=item_id, claim_token=token).update(
-        status=Item.Status.FAILED, failure_reason=reason[:2000], claim_token=None,
-        status_changed_at=timezone.now()))
+    return claims.fail(Item, pk=item_id, token=token, reason=reason)
 
 
 class _ClaimLost(Exception):
@@ -557,13 +529,8 @@ def sweep_processing(*, queue_depth=None) -> dict:
     `queue_depth` is a callable returning the processing queue's length, or None if unknown.
     """
     now = timezone.now()
-    dead = Item.objects.filter(_dead_claims(now))
-    failed = dead.filter(attempts__gte=settings.MAX_PROCESSING_ATTEMPTS).update(
-        status=Item.Status.FAILED, claim_token=None, status_changed_at=now,
-        failure_reason=_("Processing stopped %(count)d times; try again later.")
-        % {"count": settings.MAX_PROCESSING_ATTEMPTS})
-    # Conditional, so an item a worker claimed in the meantime is left alone.
-    reclaimed = dead.update(status=Item.Status.QUEUED, claim_token=None, status_changed_at=now, enqueued_at=None)
+    failed, reclaimed = claims.take_back_dead(Item, now=now, failure_reason=_(
+        "Processing stopped %(count)d times; try again later.") % {"count": settings.MAX_PROCESSING_ATTEMPTS})
 
     lost = 0
     sent_long_ago = Item.objects.filter(
@@ -571,9 +538,7 @@ def sweep_processing(*, queue_depth=None) -> dict:
     if sent_long_ago.exists() and queue_depth is not None and queue_depth() == 0:
         lost = sent_long_ago.update(enqueued_at=None)
 
-    outbox = list(Item.objects.filter(status=Item.Status.QUEUED, enqueued_at__isnull=True,
-                                      status_changed_at__lt=now - timedelta(seconds=settings.OUTBOX_GRACE_SECONDS))
-                  .order_by("status_changed_at").values_list("pk", flat=True)[:settings.OUTBOX_BATCH])
+    outbox = claims.outbox(Item, now=now)
     sent = publish_processing(outbox) if outbox else True
     return {"reclaimed": reclaimed, "failed": failed, "lost": lost, "outbox": len(outbox), "sent": sent}
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "accounts",
     "wardrobe",
+    "wardrobe.catalog",
     "inference",
 ]
 
@@ -284,6 +285,8 @@ WEATHER_GEOCODING_URL = os.environ.get("WEATHER_GEOCODING_URL", "https://geocodi
 WEATHER_FORECAST_URL = os.environ.get("WEATHER_FORECAST_URL", "https://api.open-meteo.com/v1/forecast")
 WEATHER_TIMEOUT_SECONDS = env_float("WEATHER_TIMEOUT_SECONDS", 2.0)
 WEATHER_CACHE_SECONDS = env_int("WEATHER_CACHE_SECONDS", 30 * 60)
+# Shop catalog: a feed's remote product images get this long to arrive.
+PRODUCT_IMAGE_TIMEOUT_SECONDS = env_float("PRODUCT_IMAGE_TIMEOUT_SECONDS", 10.0)
 TRAINING_DATA_DIR = os.environ.get("TRAINING_DATA_DIR", str(BASE_DIR.parent / "shared" / "datasets" / "clothing"))
 
 # --- Security behind HTTPS ---------------------------------------------------

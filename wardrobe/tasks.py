@@ -4,6 +4,7 @@ from celery import shared_task
 
 from inference.transient import is_transient
 from wardrobe import outfits, services
+from wardrobe.catalog import services as catalog
 
 
 def _processing_queue_depth() -> int | None:
@@ -21,6 +22,7 @@ def _processing_queue_depth() -> int | None:
 def sweep_processing() -> dict:
     swept = services.sweep_processing(queue_depth=_processing_queue_depth)
     swept["recommendations"] = outfits.sweep_recommendations()
+    swept["catalog"] = catalog.sweep_catalog()
     return swept
 
 

@@ -37,6 +37,7 @@ urlpatterns = [
     path("closet/", views.closet, name="closet"),
     path("items/", include(item_patterns)),
     path("outfits/", include(outfit_patterns)),
+    path("shop/", include("wardrobe.catalog.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]

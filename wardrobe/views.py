@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from inference import taxonomy
 from wardrobe import condition, selectors, services
+from wardrobe.catalog import selectors as catalog_selectors
 from wardrobe.forms import FilterForm, ItemForm, ListingCheckForm, UploadForm
 from wardrobe.media import stored_file_response
 from wardrobe.models import Item
@@ -114,6 +115,8 @@ def _detail_context(item: Item, form: ItemForm) -> dict:
         "fine_types": [taxonomy.CATEGORY_BY_CODE[code] for code in item.category_term.fine_types]
         if item.category_term else [],
         "similar": selectors.similar_items(item=item),
+        "shop": catalog_selectors.similar_products(
+            vector=selectors.item_embedding(item), version=item.embedding_version, group=item.group),
         "duplicate": item.duplicate_of if item.duplicate_of_id else None,
         "edited": set(item.user_edited_fields),
         "defects": [{**defect, "index": index, "label": condition.KIND_NAMES.get(defect["type"], defect["type"]),
