@@ -74,6 +74,10 @@ class Item(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     # Off while it is in the laundry, lent out...: outfits leave it out.
     available = models.BooleanField(_("available"), default=True)
+    # The owner's cleanout decision: sold, donated or recycled items leave recommendations.
+    cleanout = models.CharField(_("cleanout decision"), max_length=8, blank=True, choices=[
+        ("keep", _("Keep")), ("maybe", _("Maybe")), ("sell", _("Sell")), ("donate", _("Donate")),
+        ("recycle", _("Recycle"))])
     wear_count = models.PositiveIntegerField(_("times worn"), default=0, editable=False)
     last_worn_on = models.DateField(_("last worn"), null=True, blank=True, editable=False)
     caption_ko = models.TextField(_("caption (Korean)"), blank=True)
@@ -271,6 +275,9 @@ class Outfit(models.Model):
     scorer_version = models.CharField(max_length=40, blank=True)
     saved = models.BooleanField(default=False)
     feedback = models.CharField(max_length=8, choices=Feedback.choices, blank=True)
+    occasion = models.CharField(_("occasion"), max_length=16, blank=True)
+    seasons = models.JSONField(_("seasons"), default=list, blank=True)  # season codes
+    cloned_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     items = models.ManyToManyField(Item, through="OutfitItem", related_name="outfits")
 
     class Meta:
@@ -329,3 +336,41 @@ class Wear(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["item", "worn_on"], name="one_wear_per_item_and_day")]
         indexes = [models.Index(fields=["owner", "worn_on"])]
+
+
+class Lookbook(models.Model):
+    """A named collection of outfits ("Summer", "Work trip")."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lookbooks")
+    name = models.CharField(_("name"), max_length=80)
+    created_at = models.DateTimeField(auto_now_add=True)
+    outfits = models.ManyToManyField(Outfit, related_name="lookbooks", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+
+class OutfitPlan(models.Model):
+    """An outfit planned for a day: it shows on the calendar."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outfit_plans")
+    outfit = models.ForeignKey(Outfit, on_delete=models.CASCADE, related_name="plans")
+    planned_on = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["outfit", "planned_on"], name="one_plan_per_outfit_and_day")]
+        indexes = [models.Index(fields=["owner", "planned_on"])]
+
+
+class CleanoutDecision(models.Model):
+    """What the owner decided about an item in the cleanout, with the reasons shown: history."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cleanout_decisions")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="cleanout_decisions")
+    decision = models.CharField(max_length=8)
+    reasons = models.JSONField(default=list)
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_at"]
