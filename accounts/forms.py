@@ -57,6 +57,7 @@ class ProfileForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=User.Language.choices)
     city = forms.CharField(label=_("City"), max_length=100, required=False,
                            help_text=_("Used for weather-aware outfits."))
+    show_photos = forms.BooleanField(label=_("Show my photos instead of cut-outs"), required=False)
 
     def __init__(self, *args, user: User, **kwargs):
         self.user = user

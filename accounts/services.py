@@ -13,10 +13,12 @@ def create_user(*, username: str, email: str, password: str, nickname: str, lang
 
 
 @transaction.atomic
-def update_profile(*, user: User, nickname: str, email: str, language: str, city: str) -> User:
+def update_profile(*, user: User, nickname: str, email: str, language: str, city: str,
+                   show_photos: bool = False) -> User:
     user.nickname, user.email, user.language, user.city = nickname, email, language, city
+    user.show_photos = show_photos
     user.full_clean(exclude=["password"])
-    user.save(update_fields=["nickname", "email", "language", "city"])
+    user.save(update_fields=["nickname", "email", "language", "city", "show_photos"])
     return user
 
 

@@ -34,6 +34,7 @@ def my_page(request):
     user = request.user
     form = ProfileForm(request.POST or None, user=user, initial={
         "nickname": user.nickname, "email": user.email, "language": user.language, "city": user.city,
+        "show_photos": user.show_photos,
     })
     if request.method == "POST" and form.is_valid():
         services.update_profile(user=user, **form.cleaned_data)

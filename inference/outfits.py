@@ -26,6 +26,7 @@ the aim (shorts are not made warm by a padded coat). Without a temperature the s
 """
 
 import colorsys
+import functools
 import itertools
 import math
 import random
@@ -37,6 +38,13 @@ from inference.captions import en_list, ko_list
 SLOTS = ("onepiece", "top", "bottom", "outerwear", "shoes", "hat")
 SLOT_OF_GROUP = {"tops": "top", "bottoms": "bottom", "onepiece": "onepiece", "outerwear": "outerwear",
                  "shoes": "shoes", "hats": "hat"}
+# Hand-made outfits may add a bag or an accessory (the "other" group); the scorer leaves it out.
+ACCESSORY = "accessory"
+# The slots an item of each slot can be worn with.
+WORN_WITH = {"top": ("bottom", "outerwear", "shoes", "hat"), "bottom": ("top", "outerwear", "shoes", "hat"),
+             "onepiece": ("outerwear", "shoes", "hat"), "outerwear": ("top", "bottom", "onepiece", "shoes", "hat"),
+             "shoes": ("top", "bottom", "onepiece", "outerwear", "hat"),
+             "hat": ("top", "bottom", "onepiece", "outerwear", "shoes")}
 
 WARMTH = {
     "sleeveless_top": 0.0, "short_sleeve_top": 0.5, "blouse_shirt": 1.0, "long_sleeve_top": 1.0, "vest": 1.0,
@@ -114,6 +122,8 @@ PER_SLOT = {"top": 14, "bottom": 14, "onepiece": 10, "outerwear": 8, "shoes": 6,
 
 @dataclass(frozen=True)
 class Garment:
+    # Derived values are cached on the instance (cached_property writes past frozen): the
+    # beam asks for them hundreds of thousands of times.
     id: str
     category: str
     colors: tuple[tuple[str, float], ...] = ()  # (colour code, share), largest first
@@ -124,21 +134,21 @@ class Garment:
     recommended_days_ago: int | None = None
     from_shop: bool = False  # a catalog product, not the owner's
 
-    @property
+    @functools.cached_property
     def slot(self) -> str:
         return SLOT_OF_GROUP.get(taxonomy.group_of(self.category) if self.category in taxonomy.CATEGORY_BY_CODE
                                  else "", "")
 
-    @property
+    @functools.cached_property
     def main_color(self) -> str:
         return self.colors[0][0] if self.colors else ""
 
-    @property
+    @functools.cached_property
     def season_set(self) -> frozenset:
         term = taxonomy.CATEGORY_BY_CODE.get(self.category)
         return self.seasons or frozenset(term.seasons if term else ())
 
-    @property
+    @functools.cached_property
     def style_set(self) -> frozenset:
         return self.styles or frozenset(CATEGORY_STYLES.get(self.category, ()))
 

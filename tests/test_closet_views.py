@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -67,10 +69,15 @@ def test_closet_filters(alice_client, user):
     assert shown(color="not-a-colour") == {navy_hoodie.pk, red_dress.pk, failed.pk}
 
 
-def test_closet_grid_uses_thumbnails_and_paginates(alice_client, user):
+def test_closet_grid_shows_cutouts_or_photos_and_paginates(alice_client, user):
     items = [ready_item(user) for _ in range(3)]
     response = alice_client.get(reverse("closet"))
     html = response.content.decode()
+    assert reverse("item-media", args=[items[0].pk, "cutout"]) in html  # a garment on a calm background
+    assert reverse("item-media", args=[items[0].pk, "small"]) not in html
+    user.show_photos = True
+    user.save()
+    html = alice_client.get(reverse("closet")).content.decode()
     assert reverse("item-media", args=[items[0].pk, "small"]) in html
     assert reverse("item-media", args=[items[0].pk, "medium"]) not in html
     assert reverse("item-media", args=[items[0].pk, "image"]) not in html
@@ -125,7 +132,7 @@ def test_upload_saves_each_good_photo_and_explains_each_bad_one(alice_client, us
     assert len(items) == 2 and {item.status for item in items} == {Item.Status.QUEUED}
     assert {item.original_name for item in items} == {"shirt.jpg", "pants.png"}
     assert "notes.jpg: This is not a photo we can read" in html
-    assert html.count('class="card status-queued"') == 2 and "every 2s" in html
+    assert html.count('class="card status-queued"') == 2 and "every 200ms" in html  # a new photo: polled often
     assert len(stored_media(media_storage)) == 2
     assert sent_tasks == []  # sent after commit, one per photo
     callbacks[0]()
@@ -162,13 +169,18 @@ def test_too_many_photos_at_once(alice_client, settings):
 def test_status_fragment_is_empty_until_the_status_moves(alice_client, user):
     item = make_item(user, status=Item.Status.QUEUED)
     url = reverse("item-status", args=[item.pk])
-    assert alice_client.get(url, {"known": "queued"}).status_code == 204
+    assert alice_client.get(url, {"known": "queued", "every": "200"}).status_code == 204
+    # Older, it is asked less often: the card comes back with the slower interval.
+    Item.objects.filter(pk=item.pk).update(created_at=item.created_at - timedelta(seconds=30))
+    slower = alice_client.get(url, {"known": "queued", "every": "200"})
+    assert slower.status_code == 200 and "every 1000ms" in slower.content.decode()
+    assert alice_client.get(url, {"known": "queued", "every": "1000"}).status_code == 204
     Item.objects.filter(pk=item.pk).update(status=Item.Status.PROCESSING)
-    response = alice_client.get(url, {"known": "queued"})
+    response = alice_client.get(url, {"known": "queued", "every": "1000"})
     assert response.status_code == 200 and "status-processing" in response.content.decode()
     Item.objects.filter(pk=item.pk).update(status=Item.Status.FAILED, failure_reason="Broken photo.")
     html = alice_client.get(url, {"known": "processing"}).content.decode()
-    assert "Broken photo." in html and reverse("item-retry", args=[item.pk]) in html and "every 2s" not in html
+    assert "Broken photo." in html and reverse("item-retry", args=[item.pk]) in html and "hx-trigger" not in html
     page_poll = alice_client.get(url, {"known": "processing", "view": "page"})
     assert page_poll.status_code == 204 and page_poll["HX-Refresh"] == "true"
 

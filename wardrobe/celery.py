@@ -14,3 +14,20 @@ app.autodiscover_tasks()
 def freeze_startup_objects(**kwargs):
     # As in wsgi.py: what the worker loaded at start stays out of full garbage collections.
     gc.freeze()
+
+
+@signals.worker_process_init.connect
+def load_models_before_the_first_photo(**kwargs):
+    """A worker of the model queue loads every model (and runs them once) when it starts,
+    so the first photo does not wait for them."""
+    if "gpu" not in app.amqp.queues.consume_from:
+        return
+    import io
+
+    from PIL import Image
+
+    from inference import pipeline
+
+    photo = io.BytesIO()
+    Image.new("RGB", (64, 64), (120, 120, 120)).save(photo, "JPEG")
+    pipeline.run_batch([photo.getvalue()])

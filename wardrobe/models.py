@@ -169,6 +169,15 @@ class Item(models.Model):
     def is_pending(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.PROCESSING)
 
+    @property
+    def poll_interval_ms(self) -> int:
+        """How often a page asks for this item's status: often while a photo is new (most
+        are ready within a second), then less, so a long queue costs few requests."""
+        from django.utils import timezone
+
+        age = (timezone.now() - self.created_at).total_seconds()
+        return 200 if age < 15 else 1000 if age < 60 else 3000
+
     def stored_files(self) -> list[str]:
         return [getattr(self, name).name for name in self.MEDIA_FIELDS if getattr(self, name)]
 

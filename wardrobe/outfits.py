@@ -87,7 +87,8 @@ def sweep_recommendations() -> int:
 # --- The closet as the scorer sees it ----------------------------------------------------------
 
 def garments(owner, *, today: date | None = None) -> list[scorer.Garment]:
-    """The owner's items that can be worn: processed, available, not graded dispose."""
+    """The owner's items that can be worn: processed, available, not graded dispose
+    (`owner`: a user or a user's id)."""
     today = today or timezone.localdate()
     items = (Item.objects.filter(owner=owner, status=Item.Status.READY, available=True)
              .exclude(category="").exclude(group="other")
@@ -96,19 +97,22 @@ def garments(owner, *, today: date | None = None) -> list[scorer.Garment]:
     recently = dict(OutfitItem.objects.filter(outfit__owner=owner, outfit__source=Outfit.Source.RECOMMENDED,
                                               outfit__created_at__gte=timezone.now() - timedelta(days=7))
                     .values_list("item_id").annotate(last=Max("outfit__created_at")))
-    result = []
-    for item in items:
-        if item.effective_grade == Item.Grade.DISPOSE:
-            continue
-        recommended = recently.get(item.pk)
-        result.append(scorer.Garment(
-            id=str(item.pk), category=item.category,
-            colors=tuple((c["name"], c.get("share") or 0.0) for c in item.colors if c.get("name")),
-            seasons=frozenset(s.code for s in item.seasons), styles=frozenset(s.code for s in item.styles),
-            price=float(item.purchase_price) if item.purchase_price is not None else None,
-            worn_days_ago=(today - item.last_worn_on).days if item.last_worn_on else None,
-            recommended_days_ago=(timezone.now() - recommended).days if recommended else None))
-    return result
+    return [to_garment(item, today=today, recommended=recently.get(item.pk)) for item in items
+            if item.effective_grade != Item.Grade.DISPOSE]
+
+
+def to_garment(item: Item, *, today: date | None = None, recommended=None) -> scorer.Garment | None:
+    """The item as the scorer sees it; None for one without a category."""
+    if not item.category:
+        return None
+    today = today or timezone.localdate()
+    return scorer.Garment(
+        id=str(item.pk), category=item.category,
+        colors=tuple((c["name"], c.get("share") or 0.0) for c in item.colors if c.get("name")),
+        seasons=frozenset(s.code for s in item.seasons), styles=frozenset(s.code for s in item.styles),
+        price=float(item.purchase_price) if item.purchase_price is not None else None,
+        worn_days_ago=(today - item.last_worn_on).days if item.last_worn_on else None,
+        recommended_days_ago=(timezone.now() - recommended).days if recommended else None)
 
 
 def shop_garments() -> list[scorer.Garment]:

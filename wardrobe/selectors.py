@@ -14,7 +14,7 @@ from wardrobe.similarity import nearest_items
 
 GRID_FIELDS = (
     "id", "owner", "status", "failure_reason", "category", "group", "category_confidence",
-    "thumb_small", "colors", "original_name", "created_at", "status_changed_at", "duplicate_of", "grade",
+    "thumb_small", "cutout", "colors", "original_name", "created_at", "status_changed_at", "duplicate_of", "grade",
 )
 
 

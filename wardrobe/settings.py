@@ -218,6 +218,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_broker_dir),
         "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
+        # kombu looks for new files once a second by default: most of a photo's wait.
+        "polling_interval": env_float("BROKER_POLLING_SECONDS", 0.1),
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # A broker host that stops answering must not hang an upload: fail fast, use the outbox.

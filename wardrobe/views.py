@@ -10,6 +10,8 @@ from django.views.decorators.http import require_GET, require_POST
 from inference import taxonomy
 from wardrobe import condition, selectors, services
 from wardrobe.catalog import selectors as catalog_selectors
+from wardrobe.pairings import Pairings
+from wardrobe.pairings import goes_with as pairings_of
 from wardrobe.forms import FilterForm, ItemForm, ListingCheckForm, UploadForm
 from wardrobe.media import stored_file_response
 from wardrobe.models import Item
@@ -99,6 +101,13 @@ def item_detail(request, item_id):
     return render(request, "wardrobe/item_detail.html", _detail_context(item, form))
 
 
+SLOT_NAMES = {
+    "top": gettext_lazy("Tops"), "bottom": gettext_lazy("Bottoms"), "onepiece": gettext_lazy("One-pieces"),
+    "outerwear": gettext_lazy("Outerwear"), "shoes": gettext_lazy("Shoes"), "hat": gettext_lazy("Hats"),
+    "accessory": gettext_lazy("Bags and accessories"),
+}
+
+
 def _detail_context(item: Item, form: ItemForm) -> dict:
     top3 = []
     predictions = list(item.predictions.all().order_by("created_at", "pk"))
@@ -107,9 +116,12 @@ def _detail_context(item: Item, form: ItemForm) -> dict:
             top3 = [(taxonomy.CATEGORY_BY_CODE.get(code), probability)
                     for code, probability in prediction.value.get("category_top3", [])
                     if probability >= ALTERNATIVE_MIN_PROBABILITY]
+    pairings = pairings_of(item=item) if item.status == Item.Status.READY else Pairings()
     return {
         "item": item,
         "form": form,
+        "pairings": pairings,
+        "pairing_slots": [(SLOT_NAMES[slot], scored) for slot, scored in pairings.by_slot],
         "predictions": predictions,
         "top3": top3,
         "fine_types": [taxonomy.CATEGORY_BY_CODE[code] for code in item.category_term.fine_types]
@@ -216,8 +228,9 @@ def item_set_available(request, item_id):
 def item_status(request, item_id):
     """Polled by pending cards; 204 (nothing to swap) until the status moves on."""
     item = _owned_item(request, item_id, *selectors.GRID_FIELDS)
-    if request.GET.get("known") == item.status and item.is_pending:
-        return HttpResponse(status=204)
+    unchanged = request.GET.get("known") == item.status and request.GET.get("every") == str(item.poll_interval_ms)
+    if unchanged and item.is_pending:
+        return HttpResponse(status=204)  # nothing new; a new polling interval re-renders below
     if request.GET.get("view") == "page":
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"

@@ -112,3 +112,12 @@
     });
   });
 })();
+
+// A link into the folded edit form (e.g. "Edit caption") opens the form first.
+document.addEventListener("click", function (event) {
+  const link = event.target.closest('a[href^="#id_"]');
+  if (!link) return;
+  const field = document.querySelector(link.getAttribute("href"));
+  const fold = field && field.closest("details");
+  if (fold) fold.open = true;
+});
