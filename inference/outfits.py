@@ -474,8 +474,11 @@ def explain(outfit: Outfit, request: Request) -> dict[str, str]:
                           if request.temperature < 20 else f"{degrees}에 가볍게 입기 좋아요")
         else:
             colder = warmth_of(outfit.items) < band(request.effective_temperature)[1]
-            english.append(f"a little {'light' if colder else 'warm'} for {degrees}")
-            korean.append(f"{degrees}에는 조금 {'얇아요' if colder else '더울 수 있어요'}")
+            coatless = colder and not outer and outerwear_rule(request) in ("wanted", "required")
+            english.append(f"too light for {degrees} without outerwear" if coatless
+                           else f"a little {'light' if colder else 'warm'} for {degrees}")
+            korean.append(f"겉옷 없이는 {degrees}에 얇아요" if coatless
+                          else f"{degrees}에는 조금 {'얇아요' if colder else '더울 수 있어요'}")
     else:
         season = taxonomy.SEASON_BY_CODE[request.season]
         english.append(f"for {season.en.lower()}")

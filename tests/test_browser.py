@@ -248,3 +248,56 @@ def test_an_item_page_shows_similar_products_from_the_shop(browser_page, live_se
     assert link.get_attribute("target") == "_blank" and "noopener" in link.get_attribute("rel")
     page.locator(".shop").scroll_into_view_if_needed()
     page.screenshot(path=SHOTS / "13-shop.png", full_page=True)
+
+
+def test_build_an_outfit_by_hand_plan_it_and_see_it_on_the_calendar(browser_page, live_server, make_user):
+    """Taps pick a top, a bottom and shoes; the preview follows; the saved outfit, planned
+    for today, is on the calendar."""
+    import io
+    from datetime import date
+
+    from PIL import Image
+    from playwright.sync_api import expect
+
+    from tests.factories import fake_result, make_item
+    from wardrobe import services
+
+    owner = make_user("hana")
+    made = {}
+    for prefix, category, colour in (("tshirt", "short_sleeve_top", "white"), ("shirt", "blouse_shirt", "sky_blue"),
+                                     ("pants", "long_pants", "beige"), ("shorts", "short_pants", "navy"),
+                                     ("shoes", "shoes", "black")):
+        item = make_item(owner, status=Item.Status.QUEUED)
+        photo = photo_path(prefix).read_bytes()
+        cutout = io.BytesIO()
+        Image.open(photo_path(prefix)).convert("RGBA").save(cutout, "WEBP")
+        result = fake_result(category=category, colors=[{"name": colour, "hex": "#888888", "share": 0.8}])
+        result.artifacts.update(image=photo, thumb_medium=photo, thumb_small=photo, cutout=cutout.getvalue())
+        claim = services.claim_items(item_id=item.pk, batch_size=1)
+        services.apply_results(item_id=item.pk, token=claim.token, result=result)
+        made[prefix] = item
+
+    page = browser_page
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "hana")
+    page.fill("input[name=password]", "a-long-passphrase-1")
+    page.click("button.primary")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/outfits/studio/")
+    page.locator(f"label.pick:has(input[value='{made['shirt'].pk}'])").tap()
+    page.locator(f"label.pick:has(input[value='{made['pants'].pk}'])").tap()
+    page.locator(f"label.pick:has(input[value='{made['shoes'].pk}'])").tap()
+    expect(page.locator("#studio-preview .collage img")).to_have_count(3)
+    page.fill("input[name=temperature]", "4")
+    page.locator("input[name=temperature]").dispatch_event("change")
+    expect(page.locator("#studio-preview .explanation")).to_contain_text("without outerwear")
+    page.fill("input[name=name]", "Office Monday")
+    page.screenshot(path=SHOTS / "14-studio.png", full_page=True)
+    page.click("button:has-text('Save outfit')")
+    expect(page.locator("h3")).to_contain_text("Office Monday")
+    page.fill("input[name=day]", date.today().isoformat())
+    page.click("button:has-text('Plan')")
+    page.wait_for_selector(".messages li.success")
+    page.goto(f"{live_server.url}/outfits/calendar/")
+    expect(page.locator("td.today .planned img")).to_have_count(3)
+    page.screenshot(path=SHOTS / "15-calendar.png", full_page=True)

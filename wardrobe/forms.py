@@ -125,3 +125,52 @@ class RecommendForm(forms.Form):
 
 class OutfitNameForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=80)
+
+
+def _occasion_choices():
+    from wardrobe.models import RecommendationRequest
+
+    return RecommendationRequest.Occasion.choices
+
+
+class StudioForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=80, required=False)
+    occasion = forms.ChoiceField(label=_("Occasion"), required=False)
+    seasons = forms.MultipleChoiceField(label=_("Seasons"), required=False, widget=forms.CheckboxSelectMultiple)
+    temperature = forms.FloatField(label=_("Temperature (°C)"), required=False, min_value=-40, max_value=50)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["occasion"].choices = _blank("—") + _occasion_choices()
+        self.fields["seasons"].choices = taxonomy.choices(taxonomy.SEASONS)
+
+
+class LookbookForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=80)
+
+
+class PlanForm(forms.Form):
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class PackingForm(forms.Form):
+    name = forms.CharField(label=_("Trip"), max_length=80, initial=_("Trip"))
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    temperature = forms.FloatField(label=_("Temperature there (°C)"), required=False, min_value=-40, max_value=50)
+    precipitation = forms.ChoiceField(label=_("Rain or snow"), required=False)
+    occasions = forms.MultipleChoiceField(label=_("Occasions (one per day, in turn)"), required=False,
+                                          widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, **kwargs):
+        from wardrobe.models import RecommendationRequest
+
+        super().__init__(*args, **kwargs)
+        self.fields["precipitation"].choices = RecommendationRequest.Precipitation.choices
+        self.fields["occasions"].choices = _occasion_choices()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start") and cleaned.get("end") and cleaned["end"] < cleaned["start"]:
+            self.add_error("end", _("The trip ends before it starts."))
+        return cleaned

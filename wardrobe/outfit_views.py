@@ -144,7 +144,9 @@ def wear_calendar(request):
     except ValueError:
         first = today.replace(day=1)
     worn = selectors.wears_in_month(owner=request.user, first=first)
-    weeks = [[{"day": day, "in_month": day.month == first.month, "outfits": worn.get(day, [])} for day in week]
+    planned = selectors.plans_in_month(owner=request.user, first=first)
+    weeks = [[{"day": day, "in_month": day.month == first.month, "outfits": worn.get(day, []),
+               "planned": planned.get(day, [])} for day in week]
              for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)]
     previous = (first.replace(day=1) - date.resolution).replace(day=1)
     following = (first.replace(day=28) + date.resolution * 4).replace(day=1)

@@ -36,7 +36,7 @@ class ClosetFilters:
     sort: str = ""  # "" newest first, "least_worn"
 
 
-def _has_bit(queryset: QuerySet, column: str, code: str, terms) -> QuerySet:
+def has_bit(queryset: QuerySet, column: str, code: str, terms) -> QuerySet:
     return queryset.alias(**{f"{column}_hit": F(column).bitand(taxonomy.bit(code, terms))}).filter(
         **{f"{column}_hit__gt": 0})
 
@@ -57,11 +57,11 @@ def closet_items(*, owner, filters: ClosetFilters) -> QuerySet:
     elif filters.defects == "no":
         items = items.filter(defect_count=0, status=Item.Status.READY)
     if filters.color:
-        items = _has_bit(items, "color_mask", filters.color, taxonomy.COLORS)
+        items = has_bit(items, "color_mask", filters.color, taxonomy.COLORS)
     if filters.season:
-        items = _has_bit(items, "season_mask", filters.season, taxonomy.SEASONS)
+        items = has_bit(items, "season_mask", filters.season, taxonomy.SEASONS)
     if filters.style:
-        items = _has_bit(items, "style_mask", filters.style, taxonomy.STYLES)
+        items = has_bit(items, "style_mask", filters.style, taxonomy.STYLES)
     if filters.q:
         items = items.filter(Q(caption_ko__icontains=filters.q) | Q(caption_en__icontains=filters.q)
                              | Q(notes__icontains=filters.q) | Q(brand__icontains=filters.q))
@@ -272,3 +272,39 @@ def _slot(item: Item) -> str:
     from inference.outfits import SLOT_OF_GROUP
 
     return SLOT_OF_GROUP.get(item.group, "")
+
+
+def lookbooks_of(*, owner) -> list:
+    from wardrobe.models import Lookbook
+
+    return list(Lookbook.objects.filter(owner=owner).annotate(size=Count("outfits")))
+
+
+def outfits_in_lookbook(lookbook) -> list[Outfit]:
+    return list(_with_items(lookbook.outfits.all()).order_by("-created_at"))
+
+
+def plans_in_lookbook(lookbook) -> dict:
+    """{"days": [(day, outfit)], "items": the items to pack, once each}."""
+    from wardrobe.models import OutfitPlan
+
+    plans = list(OutfitPlan.objects.filter(outfit__lookbooks=lookbook).order_by("planned_on")
+                 .prefetch_related(Prefetch("outfit", queryset=_with_items(Outfit.objects.all()))))
+    items = {}
+    for plan in plans:
+        for entry in plan.outfit.entries.all():
+            if entry.item_id:
+                items.setdefault(entry.item_id, entry.item)
+    return {"days": [(plan.planned_on, plan.outfit) for plan in plans], "items": list(items.values())}
+
+
+def plans_in_month(*, owner, first) -> dict:
+    """{day: [outfits planned that day]} for the month starting at `first`."""
+    from wardrobe.models import OutfitPlan
+
+    following = (first.replace(day=28) + first.resolution * 4).replace(day=1)
+    days: dict = {}
+    for plan in (OutfitPlan.objects.filter(owner=owner, planned_on__gte=first, planned_on__lt=following)
+                 .prefetch_related(Prefetch("outfit", queryset=_with_items(Outfit.objects.all())))):
+        days.setdefault(plan.planned_on, []).append(plan.outfit)
+    return days

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from wardrobe import health, outfit_views, views
+from wardrobe import health, outfit_views, studio_views, views
 
 item_patterns = [
     path("upload/", views.upload, name="upload"),
@@ -28,6 +28,18 @@ outfit_patterns = [
     path("<uuid:outfit_id>/feedback/", outfit_views.outfit_feedback, name="outfit-feedback"),
     path("<uuid:outfit_id>/wear/", outfit_views.outfit_wear, name="outfit-wear"),
     path("<uuid:outfit_id>/delete/", outfit_views.outfit_delete, name="outfit-delete"),
+    path("studio/", studio_views.outfit_studio, name="outfit-studio"),
+    path("studio/preview/", studio_views.outfit_studio_preview, name="outfit-studio-preview"),
+    path("<uuid:outfit_id>/", studio_views.outfit_detail, name="outfit-detail"),
+    path("<uuid:outfit_id>/clone/", studio_views.outfit_clone, name="outfit-clone"),
+    path("<uuid:outfit_id>/swap/<slug:slot>/", studio_views.outfit_swap, name="outfit-swap"),
+    path("<uuid:outfit_id>/plan/", studio_views.outfit_plan, name="outfit-plan"),
+    path("<uuid:outfit_id>/lookbook/", studio_views.lookbook_add, name="lookbook-add"),
+    path("lookbooks/", studio_views.lookbooks, name="lookbooks"),
+    path("lookbooks/<uuid:lookbook_id>/", studio_views.lookbook_detail, name="lookbook-detail"),
+    path("lookbooks/<uuid:lookbook_id>/remove/<uuid:outfit_id>/", studio_views.lookbook_remove, name="lookbook-remove"),
+    path("lookbooks/<uuid:lookbook_id>/delete/", studio_views.lookbook_delete, name="lookbook-delete"),
+    path("packing/", studio_views.packing, name="packing"),
 ]
 
 urlpatterns = [
