@@ -200,3 +200,68 @@ def from_mask(mask: int, terms) -> list:
 
 def bit(code: str, terms) -> int:
     return to_mask([code], terms)
+
+
+# --- Words from elsewhere ---------------------------------------------------------------------
+# What people and other apps call the closet's categories and colours (spreadsheet imports):
+# the codes and both languages' names are known already; these are the other usual words.
+CATEGORY_SYNONYMS = {
+    "tee": "short_sleeve_top", "t shirt": "short_sleeve_top", "tshirt": "short_sleeve_top",
+    "short sleeve": "short_sleeve_top", "반팔": "short_sleeve_top", "반팔티": "short_sleeve_top",
+    "티셔츠": "short_sleeve_top", "long sleeve": "long_sleeve_top", "long sleeve tee": "long_sleeve_top",
+    "긴팔": "long_sleeve_top", "긴팔티": "long_sleeve_top", "shirt": "blouse_shirt", "blouse": "blouse_shirt",
+    "셔츠": "blouse_shirt", "블라우스": "blouse_shirt", "hoody": "hoodie", "sweatshirt": "hoodie",
+    "후드": "hoodie", "맨투맨": "long_sleeve_top", "knit": "sweater", "jumper": "sweater", "pullover": "sweater",
+    "니트": "sweater", "스웨터": "sweater", "tank top": "sleeveless_top", "tank": "sleeveless_top",
+    "나시": "sleeveless_top", "denim": "jeans", "denim pants": "jeans", "jean": "jeans", "데님": "jeans",
+    "청바지": "jeans", "trousers": "long_pants", "pants": "long_pants", "slacks": "long_pants",
+    "chinos": "long_pants", "바지": "long_pants", "슬랙스": "long_pants", "shorts": "short_pants",
+    "반바지": "short_pants", "mini skirt": "short_skirt", "미니스커트": "short_skirt", "maxi skirt": "long_skirt",
+    "롱스커트": "long_skirt", "스커트": "skirt", "치마": "skirt", "joggers": "training_bottom",
+    "sweatpants": "training_bottom", "track pants": "training_bottom", "트레이닝바지": "training_bottom",
+    "track jacket": "training_top", "suit jacket": "blazer", "자켓": "jacket", "재킷": "jacket",
+    "down jacket": "padding", "puffer": "padding", "puffer jacket": "padding", "패딩": "padding",
+    "롱패딩": "padding", "overcoat": "coat", "trench coat": "coat", "트렌치코트": "coat", "코트": "coat",
+    "anorak": "parka", "가디건": "cardigan", "카디건": "cardigan", "dress": "dress", "one piece": "dress",
+    "원피스": "dress", "드레스": "dress", "sneakers": "shoes", "boots": "shoes", "sandals": "shoes",
+    "운동화": "shoes", "구두": "shoes", "신발": "shoes", "cap": "hat", "beanie": "hat", "모자": "hat",
+    "캡": "hat", "비니": "hat",
+}
+COLOR_SYNONYMS = {
+    "grey": "gray", "light grey": "gray", "light gray": "gray", "dark grey": "charcoal", "dark gray": "charcoal",
+    "회색": "gray", "그레이": "gray", "진회색": "charcoal", "navy blue": "navy", "dark blue": "navy",
+    "남색": "navy", "곤색": "navy", "네이비": "navy", "light blue": "sky_blue", "baby blue": "sky_blue",
+    "하늘색": "sky_blue", "파란색": "blue", "파랑": "blue", "블루": "blue", "cream": "ivory", "off white": "ivory",
+    "아이보리": "ivory", "크림": "ivory", "tan": "beige", "camel": "beige", "베이지": "beige",
+    "olive": "khaki", "olive green": "khaki", "카키": "khaki", "maroon": "burgundy", "wine": "burgundy",
+    "와인": "burgundy", "버건디": "burgundy", "흰색": "white", "하양": "white", "화이트": "white",
+    "검은색": "black", "검정색": "black", "블랙": "black", "갈색": "brown", "브라운": "brown",
+    "초록색": "green", "녹색": "green", "그린": "green", "민트색": "mint", "노란색": "yellow",
+    "옐로": "yellow", "주황색": "orange", "오렌지": "orange", "빨간색": "red", "레드": "red",
+    "분홍색": "pink", "핑크": "pink", "보라색": "purple", "퍼플": "purple", "violet": "purple",
+    "청색": "denim", "jean blue": "denim",
+}
+
+
+def _fold(text: str) -> str:
+    return " ".join(str(text).replace("_", " ").replace("-", " ").replace("/", " ").lower().split())
+
+
+def _lookup(text: str, terms, synonyms: dict) -> str | None:
+    folded = _fold(text)
+    if not folded:
+        return None
+    for term in terms:
+        if folded in (_fold(term.code), _fold(term.en), _fold(term.ko)):
+            return term.code
+    return synonyms.get(folded) or synonyms.get(folded.replace(" ", ""))
+
+
+def category_from_text(text: str) -> str | None:
+    """The category a word names (a code, either language's name or a usual synonym), or None."""
+    return _lookup(text, CATEGORIES, CATEGORY_SYNONYMS)
+
+
+def color_from_text(text: str) -> str | None:
+    """The colour a word names ("grey", "navy blue", "남색"...), or None."""
+    return _lookup(text, COLORS, COLOR_SYNONYMS)

@@ -383,3 +383,138 @@ class CleanoutDecision(models.Model):
 
     class Meta:
         ordering = ["-decided_at"]
+
+
+# --- Your data: export, import, the daily outfit ------------------------------------------------
+
+def export_path(instance: "ClosetExport", filename: str) -> str:
+    return f"exports/{instance.owner_id}/{instance.id}/{filename}"
+
+
+def import_path(instance: "ClosetImport", filename: str) -> str:
+    return f"imports/{instance.owner_id}/{instance.id}/{uuid.uuid4().hex[:10]}.zip"
+
+
+class ClosetExport(models.Model):
+    """"Download my closet": a zip built in the background, downloadable by its owner until it expires."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="closet_exports")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(upload_to=export_path, max_length=255, blank=True)
+    size = models.BigIntegerField(default=0)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True, editable=False)  # empty: not sent yet (outbox)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "-created_at"]), models.Index(fields=["status", "expires_at"])]
+
+
+class ClosetImport(models.Model):
+    """An archive uploaded on My page, restored into its owner's closet in the background."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being imported")
+        DONE = "done", _("Imported")
+        REFUSED = "refused", _("Refused")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="closet_imports")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(upload_to=import_path, max_length=255, blank=True)  # deleted once read
+    original_name = models.CharField(max_length=255, blank=True)
+    rerun_models = models.BooleanField(default=False)
+    report = models.JSONField(default=dict, blank=True)  # counts, bad rows with their line and reason
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "-created_at"]), models.Index(fields=["status", "enqueued_at"])]
+
+
+class DailyOutfitSubscription(models.Model):
+    """"Today's outfit" by email and/or webhook at the owner's local hour (language: User.language)."""
+
+    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_outfit")
+    enabled = models.BooleanField(_("send me today's outfit"), default=False)
+    hour = models.PositiveSmallIntegerField(_("hour"), default=7)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Seoul")
+    by_email = models.BooleanField(_("by email"), default=True)
+    webhook_url = models.URLField(_("webhook URL"), max_length=500, blank=True)
+    style = models.CharField(_("style"), max_length=16, default="casual",
+                             choices=[(s.code, s.label) for s in taxonomy.STYLES])
+    occasion = models.CharField(_("occasion"), max_length=16, default="daily",
+                                choices=RecommendationRequest.Occasion.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["enabled", "time_zone", "hour"])]
+
+
+class DailyDelivery(models.Model):
+    """One owner's "today's outfit" for one local date: the row is claimed before anything is
+    sent, so no scheduler or worker can send a second one for that day."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Nothing to send")
+        FAILED = "failed", _("Failed")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_deliveries")
+    local_date = models.DateField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    request = models.ForeignKey(RecommendationRequest, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    outfit = models.ForeignKey(Outfit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    webhook_status = models.CharField(max_length=8, blank=True)  # "", "sending", "sent", "failed"
+    webhook_sent_at = models.DateTimeField(null=True, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-local_date"]
+        constraints = [models.UniqueConstraint(fields=["owner", "local_date"], name="one_daily_delivery_per_day")]
+        indexes = [models.Index(fields=["status", "enqueued_at"])]
+
+
+class OneClickUse(models.Model):
+    """A one-click mail link that was used: the same link a second time changes nothing."""
+
+    digest = models.CharField(max_length=64, unique=True)  # sha256 of the token
+    purpose = models.CharField(max_length=16)
+    used_at = models.DateTimeField(auto_now_add=True)
+
+
+class AccountDeletion(models.Model):
+    """An account deleted in the background (accounts.services): its files, then its rows,
+    then a confirmation mail. No key to the user, who is gone at the end; the address is
+    emptied once the confirmation is sent."""
+
+    user_id = models.BigIntegerField(db_index=True)
+    email = models.EmailField(blank=True)
+    username = models.CharField(max_length=150, blank=True)
+    language = models.CharField(max_length=5, blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    files_deleted = models.PositiveIntegerField(default=0)

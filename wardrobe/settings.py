@@ -291,6 +291,24 @@ WEATHER_CACHE_SECONDS = env_int("WEATHER_CACHE_SECONDS", 30 * 60)
 PRODUCT_IMAGE_TIMEOUT_SECONDS = env_float("PRODUCT_IMAGE_TIMEOUT_SECONDS", 10.0)
 TRAINING_DATA_DIR = os.environ.get("TRAINING_DATA_DIR", str(BASE_DIR.parent / "shared" / "datasets" / "clothing"))
 
+# --- Your data: export, import, account deletion, today's outfit --------------------
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")  # links in mails
+EXPORT_EXPIRY_HOURS = env_int("EXPORT_EXPIRY_HOURS", 72)
+# An archive to import: its size, and what it may unpack to (zip bombs are refused).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 2048) * 1024 * 1024
+IMPORT_MAX_ENTRIES = env_int("IMPORT_MAX_ENTRIES", 60_000)
+IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_MB", 4096) * 1024 * 1024
+IMPORT_MAX_JSON_BYTES = env_int("IMPORT_MAX_JSON_MB", 256) * 1024 * 1024
+IMPORT_MAX_RATIO = env_int("IMPORT_MAX_RATIO", 200)  # unpacked / packed size of one entry
+# Today's outfit goes out within this many hours after the chosen one (a scheduler that was
+# away catches up); its one-click links work this long.
+DAILY_OUTFIT_CATCH_UP_HOURS = env_int("DAILY_OUTFIT_CATCH_UP_HOURS", 3)
+DAILY_LINK_MAX_AGE_HOURS = env_int("DAILY_LINK_MAX_AGE_HOURS", 72)
+DAILY_WEBHOOK_TIMEOUT_SECONDS = env_float("DAILY_WEBHOOK_TIMEOUT_SECONDS", 5.0)
+DAILY_WEBHOOK_MAX_RETRIES = env_int("DAILY_WEBHOOK_MAX_RETRIES", 5)
+# Webhooks to private, loopback or link-local addresses are refused unless this is on.
+DAILY_WEBHOOK_ALLOW_PRIVATE = env_bool("DAILY_WEBHOOK_ALLOW_PRIVATE", False)
+
 # --- Security behind HTTPS ---------------------------------------------------
 if env_bool("DJANGO_HTTPS", False):
     SECURE_SSL_REDIRECT = True
