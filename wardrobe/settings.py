@@ -240,6 +240,14 @@ CELERY_BEAT_SCHEDULE = {
                          "options": {"expires": SWEEP_INTERVAL_SECONDS * 2}},
 }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Your data (wardrobe.daily, wardrobe.portability): today's outfit for those whose hour has
+# come, and exports/imports the broker missed or whose time is up.
+DAILY_OUTFIT_INTERVAL_SECONDS = env_float("DAILY_OUTFIT_INTERVAL_SECONDS", 300)
+CELERY_BEAT_SCHEDULE["daily-outfits"] = {"task": "wardrobe.tasks.send_daily_outfits",
+                                         "schedule": DAILY_OUTFIT_INTERVAL_SECONDS,
+                                         "options": {"expires": DAILY_OUTFIT_INTERVAL_SECONDS}}
+CELERY_BEAT_SCHEDULE["data-sweep"] = {"task": "wardrobe.tasks.sweep_data", "schedule": 300.0,
+                                      "options": {"expires": 300}}
 
 # A worker renews the claim on its batch this often; a claim not renewed for
 # CLAIM_STALE_SECONDS belongs to a dead worker and goes back to the queue.

@@ -36,3 +36,79 @@ def generate_recommendations(self, request_id: str) -> None:
             raise self.retry(exc=error, countdown=min(60, 2 ** self.request.retries))
         outfits.fail_recommendations(request_id=request_id)
         raise
+
+
+# --- Your data: exports, imports, today's outfit (wardrobe.portability, wardrobe.daily) --------
+
+def _retry_transient(task, error, *, cap: int = 300):
+    if is_transient(error) and task.request.retries < task.max_retries:
+        raise task.retry(exc=error, countdown=min(cap, 5 * 2 ** task.request.retries))
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def sweep_data() -> dict:
+    from accounts.services import sweep_deletions
+    from wardrobe import portability
+
+    swept = portability.sweep_data()
+    swept["deletions"] = sweep_deletions()
+    return swept
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True, max_retries=5)
+def build_export(self, export_id: str) -> None:
+    from wardrobe import portability
+
+    try:
+        portability.build_export(export_id=export_id)
+    except Exception as error:
+        _retry_transient(self, error)
+        portability.fail_export(export_id=export_id)
+        raise
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True, max_retries=5)
+def run_import(self, import_id: str) -> None:
+    from wardrobe import portability
+
+    try:
+        portability.run_import(import_id=import_id)
+    except Exception as error:
+        _retry_transient(self, error)
+        raise
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_daily_outfits() -> dict:
+    from wardrobe import daily
+
+    return daily.schedule()
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True, max_retries=5)
+def deliver_daily_outfit(self, delivery_id: str) -> None:
+    from wardrobe import daily
+
+    try:
+        daily.deliver(delivery_id=int(delivery_id))
+    except Exception as error:
+        if isinstance(error, OSError) and self.request.retries < self.max_retries:  # the mail server away
+            raise self.retry(exc=error, countdown=min(300, 30 * 2 ** self.request.retries))
+        _retry_transient(self, error)
+        raise
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def post_daily_webhook(self, delivery_id: int) -> None:
+    """Timeouts, refused connections, 429 and 5xx are tried again with backoff."""
+    from django.conf import settings
+
+    from wardrobe import daily, webhooks
+
+    try:
+        daily.post_webhook(delivery_id=int(delivery_id), first_try=self.request.retries == 0)
+    except webhooks.WebhookUnavailable as error:
+        if self.request.retries < settings.DAILY_WEBHOOK_MAX_RETRIES:
+            raise self.retry(exc=error, countdown=min(3600, 15 * 2 ** self.request.retries),
+                             max_retries=settings.DAILY_WEBHOOK_MAX_RETRIES)
+        daily.give_up_webhook(delivery_id=int(delivery_id), reason=str(error))
