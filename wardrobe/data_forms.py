@@ -9,8 +9,8 @@ from wardrobe.models import RecommendationRequest
 
 class ImportForm(forms.Form):
     archive = forms.FileField(label=_("Archive (.zip)"), help_text=_(
-        "An export of this app, or a zip with a CSV file (image,category,colors,brand,size,price,"
-        "purchase_date,notes) and its photos."), widget=forms.ClearableFileInput(attrs={"accept": ".zip"}))
+        "An export of this app, or a zip with a CSV file and its photos; the CSV's columns: image, "
+        "category, colors, brand, size, price, purchase_date, notes."), widget=forms.ClearableFileInput(attrs={"accept": ".zip"}))
     rerun_models = forms.BooleanField(label=_("Analyse the photos again with today's models"), required=False)
 
     def clean_archive(self):
