@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import views
+from accounts import token_views, views
 from accounts.forms import ThrottledAuthenticationForm
 
 urlpatterns = [
@@ -12,6 +12,8 @@ urlpatterns = [
     ), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("me/", views.my_page, name="my-page"),
+    path("me/tokens/", token_views.create_token, name="access-token-create"),
+    path("me/tokens/<int:token_id>/revoke/", token_views.revoke_token, name="access-token-revoke"),
     path("language/", views.set_language, name="set-language"),
     path("password/change/", auth_views.PasswordChangeView.as_view(
         template_name="accounts/password_change.html", success_url=reverse_lazy("password-change-done"),

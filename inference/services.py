@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import connections
 
-from inference import consumers, pipeline
+from inference import consumers, metrics, pipeline
 from inference.transient import is_transient
 
 logger = logging.getLogger(__name__)
@@ -35,7 +35,9 @@ def process_batch(*, consumer: str, key: str) -> int:
                     readable.append(photo_key)
                 except FileNotFoundError:
                     owner.fail(key=photo_key, token=batch.token, reason="The original photo is missing.")
+                    metrics.count_failure(consumer, "missing_original")
             results = _run(sources)
+            metrics.observe_results(consumer, results)
             for photo_key, result in zip(readable, results):
                 if result.ok:
                     owner.store(key=photo_key, token=batch.token, result=result)

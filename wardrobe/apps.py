@@ -11,3 +11,4 @@ class WardrobeConfig(AppConfig):
         from wardrobe.processing import ClosetPhotos
 
         consumers.register(ClosetPhotos())
+        from wardrobe import metrics  # noqa: F401  (connects the worker's metric signals)

@@ -56,6 +56,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # the API docs page's Swagger UI, served from here (no CDN)
+    "django_prometheus",
     "accounts",
     "wardrobe",
     "wardrobe.catalog",
@@ -63,6 +67,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first: requests' latency
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -73,6 +78,7 @@ MIDDLEWARE = [
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # last: responses by view and status
 ]
 
 ROOT_URLCONF = "wardrobe.urls"
@@ -317,6 +323,45 @@ DAILY_WEBHOOK_TIMEOUT_SECONDS = env_float("DAILY_WEBHOOK_TIMEOUT_SECONDS", 5.0)
 DAILY_WEBHOOK_MAX_RETRIES = env_int("DAILY_WEBHOOK_MAX_RETRIES", 5)
 # Webhooks to private, loopback or link-local addresses are refused unless this is on.
 DAILY_WEBHOOK_ALLOW_PRIVATE = env_bool("DAILY_WEBHOOK_ALLOW_PRIVATE", False)
+
+# --- JSON API (/api/v1/, wardrobe/api/) and metrics (wardrobe/metrics.py) -----------
+REST_FRAMEWORK = {
+    # A bearer token first, so a request without credentials gets a 401 that says "Bearer";
+    # a browser's session second, with Django's CSRF check on every unsafe method.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["wardrobe.api.auth.AccessTokenAuthentication",
+                                       "rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["wardrobe.api.auth.ClientRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "NUM_PROXIES": 0,  # the client's address is REMOTE_ADDR (see the README), never X-Forwarded-For
+}
+# Requests per token (or signed-in person), and per address without credentials.
+API_RATE = os.environ.get("API_RATE", "600/minute")
+API_ANONYMOUS_RATE = os.environ.get("API_ANONYMOUS_RATE", "60/minute")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "AI Wardrobe API",
+    "DESCRIPTION": "Your closet and outfits. Send a personal access token made on My page as "
+                   "`Authorization: Bearer <token>`, or use the site's session (with its CSRF token).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"ItemStatusEnum": "wardrobe.models.Item.Status",
+                            "RecommendationStatusEnum": "wardrobe.models.RecommendationRequest.Status",
+                            "ColorEnum": "wardrobe.api.serializers.COLOR_CHOICES",
+                            "SeasonEnum": "wardrobe.api.serializers.SEASON_CHOICES",
+                            "StyleEnum": "wardrobe.api.serializers.STYLE_CHOICES"},
+}
+# /metrics answers only with "Authorization: Bearer <METRICS_TOKEN>"; without one set it is 404.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# A worker exports its own metrics on this address and port (0: none).
+WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0)
+WORKER_METRICS_ADDRESS = os.environ.get("WORKER_METRICS_ADDRESS", "127.0.0.1")
 
 # --- Security behind HTTPS ---------------------------------------------------
 if env_bool("DJANGO_HTTPS", False):

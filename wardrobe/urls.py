@@ -50,6 +50,7 @@ urlpatterns = [
     path("items/", include(item_patterns)),
     path("outfits/", include(outfit_patterns)),
     path("shop/", include("wardrobe.catalog.urls")),
+    path("", include("wardrobe.api.urls")),  # /api/v1/ and /metrics
     path("me/data/", include("wardrobe.data_urls")),  # export, import, daily outfit, delete account
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
