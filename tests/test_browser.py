@@ -50,6 +50,34 @@ def browser_page(monkeypatch):
         browser.close()
 
 
+def log_in(page, live_server, username: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "a-long-passphrase-1")
+    page.click("button.primary")
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def processed_item(owner, prefix: str, category: str, colour: str) -> Item:
+    """An item as the worker leaves it, with a fixture photo and its (unmasked) cut-out."""
+    import io
+
+    from PIL import Image
+
+    from tests.factories import fake_result, make_item
+    from wardrobe import services
+
+    item = make_item(owner, status=Item.Status.QUEUED)
+    photo = photo_path(prefix).read_bytes()
+    cutout = io.BytesIO()
+    Image.open(photo_path(prefix)).convert("RGBA").save(cutout, "WEBP")
+    result = fake_result(category=category, colors=[{"name": colour, "hex": "#888888", "share": 0.8}])
+    result.artifacts.update(image=photo, thumb_medium=photo, thumb_small=photo, cutout=cutout.getvalue())
+    claim = services.claim_items(item_id=item.pk, batch_size=1)
+    services.apply_results(item_id=item.pk, token=claim.token, result=result)
+    return item
+
+
 def test_sign_up_upload_watch_edit_delete(browser_page, live_server, celery_worker_process):
     from playwright.sync_api import expect
 
@@ -139,11 +167,7 @@ def test_condition_boxes_over_the_photo_listing_warning_and_box_removal(browser_
     services.apply_results(item_id=item.pk, token=claim.token, result=result)
 
     page = browser_page
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", "sora")
-    page.fill("input[name=password]", "a-long-passphrase-1")
-    page.click("button.primary")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in(page, live_server, "sora")
     page.goto(f"{live_server.url}/items/{item.pk}/")
     page.wait_for_function("document.querySelector('.photo-frame img').complete")
     photo_box = page.locator(".photo-frame img").bounding_box()
@@ -167,34 +191,19 @@ def test_condition_boxes_over_the_photo_listing_warning_and_box_removal(browser_
 def test_ask_for_outfits_and_see_them_arrive(browser_page, live_server, make_user, celery_worker_process):
     """The recommendation page: options in, at least two outfits out (drawn from the
     cut-outs) while the page waits, live; a like sticks; the Korean page has Korean tags."""
-    import io
 
-    from PIL import Image
     from playwright.sync_api import expect
 
-    from tests.factories import fake_result, make_item
-    from wardrobe import services
 
     owner = make_user("yuna")
     closet = [("longsleeve", "long_sleeve_top", "white"), ("shirt", "blouse_shirt", "sky_blue"),
               ("pants", "long_pants", "beige"), ("skirt", "long_skirt", "navy"), ("outwear", "jacket", "khaki"),
               ("shoes", "shoes", "black")]
     for prefix, category, colour in closet:
-        item = make_item(owner, status=Item.Status.QUEUED)
-        photo = photo_path(prefix).read_bytes()
-        cutout = io.BytesIO()
-        Image.open(photo_path(prefix)).convert("RGBA").save(cutout, "WEBP")
-        result = fake_result(category=category, colors=[{"name": colour, "hex": "#888888", "share": 0.8}])
-        result.artifacts.update(image=photo, thumb_medium=photo, thumb_small=photo, cutout=cutout.getvalue())
-        claim = services.claim_items(item_id=item.pk, batch_size=1)
-        services.apply_results(item_id=item.pk, token=claim.token, result=result)
+        processed_item(owner, prefix, category, colour)
 
     page = browser_page
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", "yuna")
-    page.fill("input[name=password]", "a-long-passphrase-1")
-    page.click("button.primary")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in(page, live_server, "yuna")
     page.click("text=Recommend outfits")
     page.select_option("select[name=style]", "casual")
     page.select_option("select[name=occasion]", "work")
@@ -235,11 +244,7 @@ def test_an_item_page_shows_similar_products_from_the_shop(browser_page, live_se
     services.apply_results(item_id=item.pk, token=claim.token, result=result)
 
     page = browser_page
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", "jin")
-    page.fill("input[name=password]", "a-long-passphrase-1")
-    page.click("button.primary")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in(page, live_server, "jin")
     page.goto(f"{live_server.url}/items/{item.pk}/")
     products = page.locator(".shop .product")
     expect(products).to_have_count(2)
@@ -254,36 +259,20 @@ def test_an_item_page_shows_similar_products_from_the_shop(browser_page, live_se
 def test_build_an_outfit_by_hand_plan_it_and_see_it_on_the_calendar(browser_page, live_server, make_user):
     """Taps pick a top, a bottom and shoes; the preview follows; the saved outfit, planned
     for today, is on the calendar."""
-    import io
     from datetime import date
 
-    from PIL import Image
     from playwright.sync_api import expect
 
-    from tests.factories import fake_result, make_item
-    from wardrobe import services
 
     owner = make_user("hana")
     made = {}
     for prefix, category, colour in (("tshirt", "short_sleeve_top", "white"), ("shirt", "blouse_shirt", "sky_blue"),
                                      ("pants", "long_pants", "beige"), ("shorts", "short_pants", "navy"),
                                      ("shoes", "shoes", "black")):
-        item = make_item(owner, status=Item.Status.QUEUED)
-        photo = photo_path(prefix).read_bytes()
-        cutout = io.BytesIO()
-        Image.open(photo_path(prefix)).convert("RGBA").save(cutout, "WEBP")
-        result = fake_result(category=category, colors=[{"name": colour, "hex": "#888888", "share": 0.8}])
-        result.artifacts.update(image=photo, thumb_medium=photo, thumb_small=photo, cutout=cutout.getvalue())
-        claim = services.claim_items(item_id=item.pk, batch_size=1)
-        services.apply_results(item_id=item.pk, token=claim.token, result=result)
-        made[prefix] = item
+        made[prefix] = processed_item(owner, prefix, category, colour)
 
     page = browser_page
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", "hana")
-    page.fill("input[name=password]", "a-long-passphrase-1")
-    page.click("button.primary")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in(page, live_server, "hana")
     page.goto(f"{live_server.url}/outfits/studio/")
     page.locator(f"label.pick:has(input[value='{made['shirt'].pk}'])").tap()
     page.locator(f"label.pick:has(input[value='{made['pants'].pk}'])").tap()

@@ -40,3 +40,22 @@ def django_app() -> None:
 def percentile(values, share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def make_closet(user, count: int, rng, *, prices=(None,)) -> None:
+    """`count` processed items of random wearable categories, colours and seasons."""
+    from inference import taxonomy
+    from wardrobe.models import Item
+
+    categories = [c.code for c in taxonomy.CATEGORIES if c.group != "other"]
+    colors = [c.code for c in taxonomy.COLORS]
+    items = []
+    for index in range(count):
+        category = rng.choice(categories)
+        items.append(Item(
+            owner=user, status=Item.Status.READY, category=category, group=taxonomy.group_of(category),
+            original=f"items/{user.pk}/{index}/original.jpg", season_mask=rng.randint(0, 15),
+            colors=[{"name": name, "hex": taxonomy.COLOR_BY_CODE[name].hex, "share": 0.4}
+                    for name in rng.sample(colors, rng.randint(1, 2))],
+            purchase_price=rng.choice(prices)))
+    Item.objects.bulk_create(items, batch_size=500)

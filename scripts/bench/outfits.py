@@ -9,7 +9,7 @@ Target: <= 300 ms (median).
 import argparse
 import time
 
-from _setup import django_with_scratch_database, percentile
+from _setup import django_with_scratch_database, make_closet, percentile
 
 
 def main():
@@ -25,24 +25,11 @@ def main():
 
     from accounts.models import User
     from inference import outfits as scorer
-    from inference import taxonomy
     from wardrobe import outfits
-    from wardrobe.models import Item
 
     user = User.objects.create_user("bench", "bench@example.com", "bench-pass-123", nickname="Bench")
     rng = random.Random(0)
-    categories = [c.code for c in taxonomy.CATEGORIES if c.group != "other"]
-    colors = [c.code for c in taxonomy.COLORS]
-    items = []
-    for index in range(args.items):
-        category = rng.choice(categories)
-        items.append(Item(
-            owner=user, status=Item.Status.READY, category=category, group=taxonomy.group_of(category),
-            original=f"items/{user.pk}/{index}/original.jpg",
-            colors=[{"name": name, "hex": taxonomy.COLOR_BY_CODE[name].hex, "share": 0.4}
-                    for name in rng.sample(colors, rng.randint(1, 2))],
-            season_mask=rng.randint(0, 15), purchase_price=rng.choice([None, 19000, 39000, 89000])))
-    Item.objects.bulk_create(items, batch_size=500)
+    make_closet(user, args.items, rng, prices=(None, 19000, 39000, 89000))
     # Some history, as a user who has used the page a while has.
     for _ in range(10):
         made = outfits.generate_recommendations(request_id=outfits.request_recommendations(

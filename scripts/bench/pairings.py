@@ -9,7 +9,7 @@ Target: <= 50 ms.
 import argparse
 import time
 
-from _setup import django_with_scratch_database, percentile
+from _setup import django_with_scratch_database, make_closet, percentile
 
 
 def main():
@@ -24,23 +24,12 @@ def main():
     from django.db import connection
 
     from accounts.models import User
-    from inference import taxonomy
     from wardrobe.models import Item
     from wardrobe.pairings import goes_with
 
     user = User.objects.create_user("bench", "bench@example.com", "bench-pass-123", nickname="Bench")
     rng = random.Random(0)
-    categories = [c.code for c in taxonomy.CATEGORIES if c.group != "other"]
-    colors = [c.code for c in taxonomy.COLORS]
-    items = []
-    for index in range(args.items):
-        category = rng.choice(categories)
-        items.append(Item(
-            owner=user, status=Item.Status.READY, category=category, group=taxonomy.group_of(category),
-            original=f"items/{user.pk}/{index}/original.jpg", season_mask=rng.randint(0, 15),
-            colors=[{"name": name, "hex": taxonomy.COLOR_BY_CODE[name].hex, "share": 0.4}
-                    for name in rng.sample(colors, rng.randint(1, 2))]))
-    Item.objects.bulk_create(items, batch_size=500)
+    make_closet(user, args.items, rng)
     chosen = rng.sample(list(Item.objects.filter(owner=user)), args.rounds)
     goes_with(item=chosen[0])  # the process's first call imports and warms up
     times = []
