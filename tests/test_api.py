@@ -59,7 +59,10 @@ def world(user):
     made.refresh_from_db()
     outfit = made.outfits.first()
     assert made.status == RecommendationRequest.Status.READY and outfit is not None
-    return {"item": tee, "failed": failed, "request": made, "outfit": outfit}
+    from tests.test_catalog import make_product
+
+    product = make_product("API-1")
+    return {"item": tee, "failed": failed, "request": made, "outfit": outfit, "product": product}
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,8 @@ class Route:
     def url(self, world) -> str:
         path = self.path.replace("{kind}", "small")
         if self.target:
-            name = {"item": "item_id", "failed": "item_id", "request": "request_id", "outfit": "outfit_id"}[self.target]
+            name = {"item": "item_id", "failed": "item_id", "request": "request_id", "outfit": "outfit_id",
+                    "product": "product_id"}[self.target]
             path = path.replace("{" + name + "}", str(world[self.target].pk))
         return path
 
@@ -98,6 +102,9 @@ ROUTES = [
     Route("get", "/api/v1/items/{item_id}/status/", "item"),
     Route("post", "/api/v1/items/{item_id}/retry/", "failed", status=202),
     Route("get", "/api/v1/items/{item_id}/media/{kind}/", "item"),
+    Route("get", "/api/v1/items/{item_id}/similar-products/", "item"),
+    Route("get", "/api/v1/items/{item_id}/goes-with/", "item"),
+    Route("get", "/api/v1/products/{product_id}/", "product"),
     Route("get", "/api/v1/recommendations/"),
     Route("post", "/api/v1/recommendations/", body={"style": "casual"}, status=202),
     Route("get", "/api/v1/recommendations/{request_id}/", "request"),
@@ -108,7 +115,7 @@ ROUTES = [
     Route("post", "/api/v1/outfits/{outfit_id}/feedback/", "outfit", {"liked": True}),
     Route("post", "/api/v1/outfits/{outfit_id}/wear/", "outfit"),
 ]
-OWNED = [route for route in ROUTES if route.target]
+OWNED = [route for route in ROUTES if route.target and route.target != "product"]  # products are nobody's
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=str)
@@ -519,3 +526,19 @@ def test_the_docs_page_serves_swagger_ui_from_this_site(client):
     assert "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower()
     assert reverse("api:schema") in html
+
+
+def test_shop_and_pairings_through_the_api(client, user, world):
+    from wardrobe.catalog import selectors as catalog_selectors
+    from wardrobe.catalog.models import Product
+
+    catalog_selectors.forget_tables()
+    headers = bearer(token_of(user))
+    similar = client.get(f"/api/v1/items/{world['item'].pk}/similar-products/", headers=headers).json()
+    assert [product["id"] for product in similar] == [str(world["product"].pk)] and similar[0]["similarity"] > 0.9
+    pairings = client.get(f"/api/v1/items/{world['item'].pk}/goes-with/", headers=headers).json()
+    bottoms = next(slot for slot in pairings["by_slot"] if slot["slot"] == "bottom")
+    assert bottoms["items"][0]["item"]["category"] == "jeans"
+    assert str(world["item"].pk) in [piece["id"] for piece in pairings["look"]]
+    Product.objects.filter(pk=world["product"].pk).update(hidden=True)
+    assert client.get(f"/api/v1/products/{world['product'].pk}/", headers=headers).status_code == 404

@@ -87,11 +87,11 @@ def sweep_recommendations() -> int:
 # --- The closet as the scorer sees it ----------------------------------------------------------
 
 def garments(owner, *, today: date | None = None) -> list[scorer.Garment]:
-    """The owner's items that can be worn: processed, available, not graded dispose
-    (`owner`: a user or a user's id)."""
+    """The owner's items that can be worn: processed, available, not graded dispose, not
+    decided sell, donate or recycle in the cleanout (`owner`: a user or a user's id)."""
     today = today or timezone.localdate()
     items = (Item.objects.filter(owner=owner, status=Item.Status.READY, available=True)
-             .exclude(category="").exclude(group="other")
+             .exclude(category="").exclude(group="other").exclude(cleanout__in=("sell", "donate", "recycle"))
              .only("id", "category", "colors", "season_mask", "style_mask", "purchase_price", "last_worn_on",
                    "grade", "reviewed_grade"))
     recently = dict(OutfitItem.objects.filter(outfit__owner=owner, outfit__source=Outfit.Source.RECOMMENDED,

@@ -276,6 +276,10 @@ REVIEW_DEFECT_CONFIDENCE_THRESHOLD = env_float("REVIEW_DEFECT_CONFIDENCE_THRESHO
 SIMILAR_ITEMS_MIN_SIMILARITY = env_float("SIMILAR_ITEMS_MIN_SIMILARITY", 0.3)
 # Perceptual-hash distance (of 64 bits) under which two photos count as the same shot.
 DUPLICATE_PHASH_DISTANCE = env_int("DUPLICATE_PHASH_DISTANCE", 8)
+# Cleanout: an item not worn for this many months (never worn and added that long ago) is
+# one to reconsider; an item the owner decided to keep stays out of the queue this many days.
+CLEANOUT_UNWORN_MONTHS = env_int("CLEANOUT_UNWORN_MONTHS", 12)
+CLEANOUT_KEEP_DAYS = env_int("CLEANOUT_KEEP_DAYS", 180)
 
 # Model locations: empty means the weights that ship offline (in this repo or in a package).
 SEGMENTATION_MODEL_PATH = os.environ.get("SEGMENTATION_MODEL_PATH", "")

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from wardrobe import health, outfit_views, studio_views, views
+from wardrobe import health, insight_views, outfit_views, studio_views, views
 
 item_patterns = [
     path("upload/", views.upload, name="upload"),
@@ -47,6 +47,9 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("closet/", views.closet, name="closet"),
+    path("insights/", insight_views.insights_page, name="insights"),
+    path("cleanout/", insight_views.cleanout_page, name="cleanout"),
+    path("cleanout/<uuid:item_id>/decide/", insight_views.cleanout_decide, name="cleanout-decide"),
     path("items/", include(item_patterns)),
     path("outfits/", include(outfit_patterns)),
     path("shop/", include("wardrobe.catalog.urls")),

@@ -270,3 +270,44 @@ class RecommendSerializer(serializers.Serializer):
                                      max_value=RECOMMEND_FORM["count"].max_value, default=3)
     shop_items = serializers.IntegerField(min_value=0, max_value=outfits.MAX_SHOP_ITEMS, default=0,
                                           help_text="Shop products an outfit may include (0: only your closet).")
+
+
+# --- Shop and pairings -------------------------------------------------------------------------
+
+class ProductSerializer(serializers.Serializer):
+    """A shop's product (nobody's item)."""
+
+    id = serializers.UUIDField()
+    shop = serializers.CharField()
+    name = serializers.CharField()
+    brand = serializers.CharField()
+    price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+    url = serializers.URLField(help_text="The product's page in its shop.")
+    category = serializers.CharField()
+    group = serializers.CharField()
+    similarity = serializers.FloatField(required=False, help_text="Cosine to the item asked about, when ranked.")
+
+
+class PairedItemSerializer(serializers.Serializer):
+    item = ItemSummarySerializer()
+    score = serializers.FloatField(help_text="The outfit scorer's score of the pair.")
+
+
+class PairingSlotSerializer(serializers.Serializer):
+    slot = serializers.CharField()
+    items = PairedItemSerializer(many=True)
+
+
+class PairingsSerializer(serializers.Serializer):
+    by_slot = PairingSlotSerializer(many=True)
+    look = ItemSummarySerializer(many=True, help_text="The best outfit around the item, the item included.")
+    look_explanation = serializers.DictField(child=serializers.CharField())
+    shop = ProductSerializer(many=True, help_text="Products that would complete the look.")
+
+    @staticmethod
+    def of(pairings) -> dict:
+        return {"by_slot": [{"slot": slot, "items": [{"item": item, "score": score} for item, score in scored]}
+                            for slot, scored in pairings.by_slot],
+                "look": [piece.item for piece in pairings.look], "look_explanation": pairings.look_explanation,
+                "shop": pairings.shop}

@@ -303,3 +303,36 @@ class OutfitWearView(APIView):
     def post(self, request, outfit_id):
         outfits.wear_outfit(outfit=_owned_outfit(request, outfit_id))
         return Response(_outfit(request, outfit_id))
+
+
+class ItemSimilarProductsView(APIView):
+    @extend_schema(operation_id="items_similar_products", tags=["shop"],
+                   summary="The 5 most similar products in the shop, same group first",
+                   responses={200: s.ProductSerializer(many=True), 404: NOT_FOUND})
+    def get(self, request, item_id):
+        from wardrobe.catalog.selectors import similar_products
+
+        item = _owned_item(request, item_id)
+        found = similar_products(vector=selectors.item_embedding(item), version=item.embedding_version,
+                                 group=item.group)
+        return Response(s.ProductSerializer(found, many=True).data)
+
+
+class ItemGoesWithView(APIView):
+    @extend_schema(operation_id="items_goes_with", tags=["outfits"],
+                   summary="What goes with the item: the best of each other slot, the best outfit around it",
+                   responses={200: s.PairingsSerializer, 404: NOT_FOUND})
+    def get(self, request, item_id):
+        from wardrobe.pairings import goes_with
+
+        pairings = goes_with(item=_owned_item(request, item_id))
+        return Response(s.PairingsSerializer(s.PairingsSerializer.of(pairings), context={"request": request}).data)
+
+
+class ProductView(APIView):
+    @extend_schema(operation_id="products_detail", tags=["shop"],
+                   responses={200: s.ProductSerializer, 404: OpenApiResponse(description="No such visible product.")})
+    def get(self, request, product_id):
+        from wardrobe.catalog.selectors import visible_products
+
+        return Response(s.ProductSerializer(get_object_or_404(visible_products(), pk=product_id)).data)
