@@ -291,3 +291,8 @@ def test_build_an_outfit_by_hand_plan_it_and_see_it_on_the_calendar(browser_page
     page.goto(f"{live_server.url}/outfits/calendar/")
     expect(page.locator("td.today .planned img")).to_have_count(3)
     page.screenshot(path=SHOTS / "15-calendar.png", full_page=True)
+    from django.urls import reverse
+
+    page.goto(f"{live_server.url}{reverse('insights')}")
+    expect(page.locator("svg").first).to_be_visible()
+    page.screenshot(path=SHOTS / "16-insights.png", full_page=True)
