@@ -296,13 +296,14 @@ class Hook(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def hook(settings):
-    Hook.answers, Hook.delay, Hook.calls = [], 0.0, []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    # A class per test: a slow answer still running from an earlier test cannot take this one's.
+    handler = type("ThisTestsHook", (Hook,), {"answers": [], "delay": 0.0, "calls": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     settings.DAILY_WEBHOOK_ALLOW_PRIVATE = True
     settings.DAILY_WEBHOOK_TIMEOUT_SECONDS = 0.5
-    Hook.url = f"http://127.0.0.1:{server.server_address[1]}/ntfy/closet"
-    yield Hook
+    handler.url = f"http://127.0.0.1:{server.server_address[1]}/ntfy/closet"
+    yield handler
     server.shutdown()
 
 

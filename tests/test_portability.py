@@ -432,3 +432,16 @@ def test_the_synonyms_know_korean_and_english():
     assert taxonomy.color_from_text("남색") == "navy" and taxonomy.color_from_text("plaid") is None
     assert all(code in taxonomy.CATEGORY_BY_CODE for code in taxonomy.CATEGORY_SYNONYMS.values())
     assert all(code in taxonomy.COLOR_BY_CODE for code in taxonomy.COLOR_SYNONYMS.values())
+
+
+def test_an_item_whose_photo_is_lost_is_left_out_and_the_rest_still_imports(user, other_user, full_closet,
+                                                                             tmp_path):
+    jeans = full_closet["jeans"]  # the coat says it looks like the jeans; an outfit and a wear use them
+    default_storage.delete(jeans.original.name)
+    out = tmp_path / "a.zip"
+    with open(out, "wb") as handle:
+        assert portability.write_archive(owner=user, out=handle)["left_out"] == 1
+    document = json.loads(zipfile.ZipFile(out).read("closet.json"))
+    assert str(jeans.pk) not in json.dumps(document["items"]) + json.dumps(document["outfits"])
+    report = portability.import_archive(owner=other_user, path=out)
+    assert report.created["items"] == 3

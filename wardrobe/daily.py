@@ -101,10 +101,10 @@ def schedule(*, now=None) -> dict:
 
 
 def publish(delivery_ids) -> bool:
-    from wardrobe.portability import _publish
+    from wardrobe.portability import send_with_outbox
     from wardrobe.tasks import deliver_daily_outfit
 
-    return _publish(deliver_daily_outfit, DailyDelivery, list(delivery_ids)) if delivery_ids else True
+    return send_with_outbox(deliver_daily_outfit, DailyDelivery, list(delivery_ids)) if delivery_ids else True
 
 
 # --- The worker's side -----------------------------------------------------------------------

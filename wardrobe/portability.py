@@ -103,7 +103,7 @@ def _budget(value):
     return None if value is None else str(int(value))
 
 
-def _item_document(item: Item, files: dict) -> dict:
+def _item_document(item: Item, files: dict, *, known) -> dict:
     return {
         "id": str(item.pk), "created_at": _dt(item.created_at), "updated_at": _dt(item.updated_at),
         "status": item.status, "failure_reason": item.failure_reason, "processed_at": _dt(item.processed_at),
@@ -120,7 +120,8 @@ def _item_document(item: Item, files: dict) -> dict:
         "reviewed_at": _dt(item.reviewed_at), "phash": item.phash,
         "embedding": base64.b64encode(bytes(item.embedding)).decode() if item.embedding is not None else None,
         "embedding_version": item.embedding_version,
-        "duplicate_of": str(item.duplicate_of_id) if item.duplicate_of_id else None,
+        # Only an item in the archive: one left out (its photo lost) is no reference to keep.
+        "duplicate_of": str(item.duplicate_of_id) if item.duplicate_of_id in known else None,
         "user_edited_fields": sorted(item.user_edited_fields),
         "predictions": [{
             "step": p.step, "model_name": p.model_name, "model_version": p.model_version, "value": p.value,
@@ -168,7 +169,7 @@ def closet_document(*, owner, items_files: dict | None = None) -> dict:
         "format": FORMAT, "version": VERSION, "exported_at": _dt(timezone.now()),
         "account": {"username": owner.username, "nickname": owner.nickname, "language": owner.language,
                     "city": owner.city},
-        "items": [_item_document(item, files_of(item)) for item in items],
+        "items": [_item_document(item, files_of(item), known=item_index) for item in items],
         "recommendation_requests": [{
             "id": str(r.pk), "created_at": _dt(r.created_at), "style": r.style, "occasion": r.occasion,
             "season": r.season, "temperature": r.temperature, "precipitation": r.precipitation,
@@ -266,7 +267,9 @@ def start_export(*, owner) -> ClosetExport:
     return export
 
 
-def _publish(task, model, ids) -> bool:
+def send_with_outbox(task, model, ids) -> bool:
+    """Sends `task(id)` for each row; one that cannot be sent (broker away) keeps `enqueued_at`
+    empty, and the sweep sends it later. Returns False when something was left unsent."""
     from wardrobe.services import PUBLISH_RETRY_POLICY
 
     sent = []
@@ -287,13 +290,13 @@ def _publish(task, model, ids) -> bool:
 def publish_exports(ids) -> bool:
     from wardrobe.tasks import build_export
 
-    return _publish(build_export, ClosetExport, ids)
+    return send_with_outbox(build_export, ClosetExport, ids)
 
 
 def publish_imports(ids) -> bool:
     from wardrobe.tasks import run_import
 
-    return _publish(run_import, ClosetImport, ids)
+    return send_with_outbox(run_import, ClosetImport, ids)
 
 
 def build_export(*, export_id) -> ClosetExport | None:
