@@ -78,7 +78,7 @@ def test_deleting_the_account_removes_every_row_and_file(client, user, other_use
     mine = owned_everything(user)
     theirs = owned_everything(other_user)
     client.force_login(user)
-    assert "Delete my account" in client.get(reverse("account-delete")).content.decode()
+    assert 'name="password"' in client.get(reverse("account-delete")).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("account-delete"), {"password": PASSWORD, "confirm": "on"})
     assert response.status_code == 302 and response.url == reverse("account-deleted")
