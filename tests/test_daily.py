@@ -388,3 +388,14 @@ def test_the_settings_form_saves_and_refuses_bad_values(alice_client, user, sett
                 "occasion": "daily", **bad}
         assert alice_client.post(reverse("daily-settings"), data).status_code == 400, bad
     assert DailyOutfitSubscription.objects.get(owner=user).hour == 8
+
+
+def test_the_settings_saved_on_my_page_go_back_there_and_never_off_site(alice_client, user):
+    data = {"enabled": "on", "hour": "6", "time_zone": "Asia/Seoul", "by_email": "on", "style": "casual",
+            "occasion": "daily"}
+    page = alice_client.get(reverse("my-page")).content.decode()
+    assert reverse("daily-settings") in page and 'name="time_zone"' in page
+    response = alice_client.post(reverse("daily-settings"), {**data, "next": "/accounts/me/#daily"})
+    assert response.url == "/accounts/me/#daily"
+    response = alice_client.post(reverse("daily-settings"), {**data, "next": "https://evil.example.com/"})
+    assert response.url == reverse("my-data")

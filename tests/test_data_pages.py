@@ -35,7 +35,8 @@ def run_data_tasks(monkeypatch):
 def test_download_my_closet_from_my_page(alice_client, user, full_closet, run_data_tasks,
                                          django_capture_on_commit_callbacks):
     page = alice_client.get(reverse("my-page")).content.decode()
-    assert reverse("export-panel") in page
+    for name in ("export-start", "import-start", "daily-settings", "account-delete"):  # all of it on My page
+        assert reverse(name) in page, name
     with django_capture_on_commit_callbacks(execute=True):
         response = alice_client.post(reverse("export-start"), headers={"HX-Request": "true"})
     assert response.status_code == 200

@@ -49,3 +49,12 @@ class DeleteAccountForm(forms.Form):
     password = forms.CharField(label=_("Your password"), strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
     confirm = forms.BooleanField(label=_("I understand: every item, photo, outfit and export goes, for good."))
+
+
+def daily_form_for(user, data=None) -> DailyOutfitForm:
+    """The form with the person's current settings."""
+    subscription = daily.subscription_of(user)
+    return DailyOutfitForm(data, initial={
+        "enabled": subscription.enabled, "hour": subscription.hour, "time_zone": subscription.time_zone,
+        "by_email": subscription.by_email, "webhook_url": subscription.webhook_url,
+        "style": subscription.style, "occasion": subscription.occasion})

@@ -7,7 +7,9 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -15,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import services as account_services
 from accounts import throttling
 from wardrobe import daily, oneclick, portability
-from wardrobe.data_forms import DailyOutfitForm, DeleteAccountForm, ImportForm
+from wardrobe.data_forms import DeleteAccountForm, ImportForm, daily_form_for
 from wardrobe.media import stored_file_response
 from wardrobe.models import ClosetExport, ClosetImport
 
@@ -33,22 +35,21 @@ def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _daily_form(user, data=None) -> DailyOutfitForm:
-    subscription = daily.subscription_of(user)
-    return DailyOutfitForm(data, initial={
-        "enabled": subscription.enabled, "hour": subscription.hour, "time_zone": subscription.time_zone,
-        "by_email": subscription.by_email, "webhook_url": subscription.webhook_url,
-        "style": subscription.style, "occasion": subscription.occasion})
-
-
 def _page(request, *, daily_form=None, import_form=None, status=200):
     user = request.user
     return render(request, "wardrobe/data/my_data.html", {
-        "exports": ClosetExport.objects.filter(owner=user)[:RECENT],
         "imports": ClosetImport.objects.filter(owner=user)[:RECENT],
-        "daily_form": daily_form or _daily_form(user), "import_form": import_form or ImportForm(),
+        "daily_form": daily_form or daily_form_for(user), "import_form": import_form or ImportForm(),
         "deliveries": user.daily_deliveries.all()[:RECENT], "now": timezone.now(),
     }, status=status)
+
+
+def _back(request) -> str:
+    """Where a form came from (My page or the data page), if it is this site."""
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        return back
+    return reverse("my-data")
 
 
 @login_required
@@ -72,7 +73,7 @@ def export_start(request):
     if _is_htmx(request):
         return render(request, "wardrobe/data/_export_panel.html", {"export": export, "now": timezone.now()})
     messages.success(request, _("Your closet is being packed; the link appears here when it is ready."))
-    return redirect(request.POST.get("next") or "my-data")
+    return redirect(_back(request))
 
 
 @login_required
@@ -116,12 +117,12 @@ def import_detail(request, import_id):
 @login_required
 @require_POST
 def daily_settings(request):
-    form = _daily_form(request.user, request.POST)
+    form = daily_form_for(request.user, request.POST)
     if not form.is_valid():
         return _page(request, daily_form=form, status=400)
     daily.update_subscription(owner=request.user, **form.cleaned_data)
     messages.success(request, _("Today's outfit: saved."))
-    return redirect("my-data")
+    return redirect(_back(request))
 
 
 @login_required
