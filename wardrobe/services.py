@@ -483,12 +483,16 @@ def _apply_fields(item: Item, result) -> set[str]:
         if name in result.fields and protected_by not in protected:
             setattr(item, column, result.fields[name])
             columns.add(column)
+    moved = "category" in result.fields and "category" not in protected and _personalise(item, result)
+    if moved:
+        columns |= {"category", "category_confidence"}
     if "grade" in result.fields and "grade" not in protected:
         # With the person's own boxes, the grade follows them, not the model's boxes.
         columns |= _regrade(item) if "defects" in protected else _set_grade(item, result.fields["grade"])
     if "caption" in result.fields:
         # The caption says what the item is now: the person's category, colours and boxes win.
-        columns |= _recaption(item) if protected & CAPTION_SOURCES else _set_captions(item, result.fields["caption"])
+        columns |= (_recaption(item) if protected & CAPTION_SOURCES or moved
+                    else _set_captions(item, result.fields["caption"]))
     if "seasons" not in protected and item.category_term and item.category_term.seasons:
         item.season_mask = taxonomy.to_mask(item.category_term.seasons, taxonomy.SEASONS)
         columns.add("season_mask")
@@ -503,6 +507,33 @@ def _apply_fields(item: Item, result) -> set[str]:
         item=item, duplicate_similarity=result.embedding.duplicate_similarity if result.embedding else None)
     columns.add("duplicate_of")
     return columns
+
+
+def _personalise(item: Item, result) -> bool:
+    """The owner's confirmed items move the model's category (wardrobe/personalize.py).
+    The item keeps the model's own probability of the category shown; the garment
+    Prediction holds the blend, with the model's own answer beside it. True when the
+    category changed."""
+    from wardrobe import personalize
+
+    garment = result.step_outputs.get("garment")
+    if result.embedding is None or not garment:
+        return False
+    own = {name: result.fields[name] for name in ("category", "category_confidence", "category_top3")
+           if name in result.fields}
+    probabilities = result.fields.get("category_probabilities") or dict(own.get("category_top3", []))
+    personal = personalize.personalise(owner_id=item.owner_id, probabilities=probabilities,
+                                       vector=result.embedding.vector, version=result.embedding.version,
+                                       exclude_id=item.pk)
+    if personal is None:
+        return False
+    item.category, item.category_confidence = personal.category, personal.confidence
+    result.step_outputs = {**result.step_outputs, "garment": {
+        **garment, "category": personal.category, "category_confidence": personal.confidence,
+        "category_top3": [[code, p] for code, p in personal.top],
+        "personalised": {"neighbours": personal.neighbours, "weight": personal.weight,
+                         "blended_confidence": personal.blended_confidence, "model": own}}}
+    return personal.category != own.get("category")
 
 
 def _store_predictions(item: Item, result) -> None:
