@@ -201,7 +201,8 @@ class GarmentStep(ModelStep):
         views = [self.model.views(photo.image, photo.segmentation) for photo in photos]
         outputs = []
         for photo, prediction in zip(photos, self.model.predict(views)):
-            photo.embedding = Embedding(prediction.embedding, f"{self.model_name}@{self.version}",
+            # The embedding does not depend on the calibration temperature: the weights file names it.
+            photo.embedding = Embedding(prediction.embedding, f"{self.model_name}@{self.model.embedding_version}",
                                         self.model.duplicate_similarity)
             photo.confidences[self.name] = prediction.confidence
             outputs.append({

@@ -89,12 +89,13 @@ def test_status_and_category_filters(admin_client, user):
 
 
 def test_confidence_band_filter(admin_client, user, settings):
+    from wardrobe.admin import CONFIDENT
+
     settings.REVIEW_CONFIDENCE_THRESHOLD = threshold = 0.6  # a threshold with room below 'high'
-    assert threshold < 0.84, "the bands below need room between the threshold and 'high'"
     unsure = make_item(user, category="hoodie", category_confidence=threshold - 0.01)
     at_threshold = make_item(user, category="hoodie", category_confidence=threshold)
-    fair = make_item(user, category="hoodie", category_confidence=0.84)
-    sure = make_item(user, category="hoodie", category_confidence=0.85)
+    fair = make_item(user, category="hoodie", category_confidence=CONFIDENT - 0.01)
+    sure = make_item(user, category="hoodie", category_confidence=CONFIDENT)
     surer = make_item(user, category="hoodie", category_confidence=0.99)
     unprocessed = make_item(user, status=Item.Status.QUEUED)
     assert listed(admin_client, confidence="low") == [unsure.pk]
