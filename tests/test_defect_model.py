@@ -35,6 +35,14 @@ def test_evaluate_reads_the_yolo_layout_and_ends_with_the_json_contract(tmp_path
     assert any(line.startswith("stain") for line in lines[:-1])  # the readable table comes first
 
 
+def test_evaluate_without_the_garment_mask_measures_the_detector_alone(tmp_path, capsys, tiny_detector):
+    data = yolo_folder(tmp_path / "data", {"tshirt": ["0 0.5 0.5 0.1 0.1"]}, ["hat"])
+    call_command("evaluate_defect_model", "--data", str(data), "--model-dir", str(tiny_detector), "--json",
+                 "--without-garment-mask")
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (report["images"], report["stained_images"]) == (2, 1)
+
+
 def test_evaluate_refuses_a_folder_without_images(tmp_path):
     from django.core.management import CommandError
 
@@ -47,10 +55,15 @@ def test_a_tiny_training_run_writes_a_model_the_pipeline_loads(tiny_detector):
     out = tiny_detector
     metadata = json.loads((out / "metadata.json").read_text())
     assert metadata["classes"] == ["stain", "hole", "tear"] and metadata["image_size"] == 64
+    assert metadata["architecture"] == "efficientnet-lite0"  # the default
     assert metadata["command"].startswith("python manage.py train_defect_model")
     assert 0.25 <= metadata["confidence_threshold"] <= 0.95  # chosen on the validation photos
     assert CONTRACT_KEYS <= set(metadata["metrics"]["validation"])
     assert (out / "contact_sheet.jpg").stat().st_size > 0
+    import onnx
+
+    graph = onnx.load(str(out / "defects.onnx")).graph  # weights stored as float16: half the file
+    assert any(initializer.data_type == onnx.TensorProto.FLOAT16 for initializer in graph.initializer)
     assert "## Metrics" in (out / "MODEL_CARD.md").read_text()
     from PIL import Image
 

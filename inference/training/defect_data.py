@@ -4,16 +4,21 @@ photos (split by sender), plus the real dirty-mark photos (split once by source 
 import hashlib
 import re
 import shutil
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from PIL import Image
 
 from inference.images import open_rgb
 from inference.training.data import SaliencyCache, read_photos, split_by_sender
-from inference.training.defect_synthesis import CLASSES, STAIN, SynthesisSettings, synthesize
+from inference.training.defect_synthesis import (
+    CLASSES,
+    STAIN,
+    SynthesisSettings,
+    synthesize,
+)
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 
@@ -24,14 +29,14 @@ class DefectDataConfig:
     dirty_marks_dir: Path | None
     out_dir: Path
     cache_dir: Path
-    train_photos: int = 900
+    train_photos: int = 800
     val_photos: int = 300
     stained_share: float = 0.5  # the rest stay clean: negatives
     val_share: float = 0.2  # of senders, held out from training
     dirty_marks_heldout_share: float = 0.5
-    dirty_marks_repeats: int = 4  # the few real photos weigh more than one synthetic each
+    dirty_marks_repeats: int = 6  # the few real photos weigh more than one synthetic each
     seed: int = 0
-    synthesis: SynthesisSettings = SynthesisSettings()
+    synthesis: SynthesisSettings = field(default_factory=SynthesisSettings)
 
 
 def dirty_mark_source(name: str) -> str:

@@ -8,6 +8,12 @@ from PIL import Image, ImageDraw
 from inference.training.defect_synthesis import SynthesisSettings
 
 COLOURS = {0: (230, 40, 40), 1: (40, 200, 60), 2: (40, 120, 240)}
+ARCHITECTURE_TEXT = {
+    "efficientnet-lite0": "YOLOv8n's PAN neck and Detect head (ultralytics, random weights) on the stride 8, 16 "
+                          "and 32 stages of EfficientNet-Lite0 with its ImageNet weights (the garment model's "
+                          "start; its stem and first {frozen_blocks} blocks stay frozen)",
+    "yolov8n": "ultralytics `yolov8n.yaml`, random weights (no pretrained detector can be downloaded here)",
+}
 
 
 def contact_sheet(images_dir: Path, path: Path, *, count: int = 16, columns: int = 4, tile: int = 240) -> Path:
@@ -36,7 +42,7 @@ def _row(name: str, metrics: dict) -> str:
     def cell(value):
         return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"
 
-    return (f"| {name} | {metrics['truths'] if 'truths' in metrics else ''} | {cell(metrics['precision'])} | "
+    return (f"| {name} | {metrics.get('truths', '')} | {cell(metrics['precision'])} | "
             f"{cell(metrics['recall'])} | {cell(metrics['map50'])} | {cell(metrics['map50_95'])} |")
 
 
@@ -45,26 +51,25 @@ def write_model_card(out_dir: Path, metadata: dict) -> Path:
     synthesis = SynthesisSettings()
     sections = [
         "# Stain and damage detector", "",
-        f"- Architecture: ultralytics `{metadata['architecture']}`, built from its yaml with random weights "
-        f"(no pretrained detector can be downloaded here); {len(metadata['classes'])} classes: "
-        f"{', '.join(metadata['classes'])}.",
-        f"- Input {metadata['image_size']} px (letterboxed); detections kept at confidence ≥ "
+        (f"- Architecture: {ARCHITECTURE_TEXT[metadata['architecture']].format(**metadata['config'])}; "
+         f"{len(metadata['classes'])} classes: {', '.join(metadata['classes'])}."),
+        (f"- Input {metadata['image_size']} px (letterboxed); detections kept at confidence ≥ "
         f"{metadata['confidence_threshold']}, NMS IoU {metadata['iou_threshold']}; only boxes whose centre is on "
-        "the garment mask count.",
+        "the garment mask count."),
         "- File: `defects.onnx`, served with onnxruntime by `inference/defects.py`.",
-        f"- Command: `{metadata['command']}` ({metadata['training_minutes']} minutes on this 2-core CPU, data "
-        "generation included).", "",
+        (f"- Command: `{metadata['command']}` ({metadata['training_minutes']} minutes on this 2-core CPU, data "
+        "generation included)."), "",
         "## Data", "",
-        "- **Synthetic** (`inference/training/defect_synthesis.py`): stains (blobs, rings, drips, splashes; dirt, "
+        ("- **Synthetic** (`inference/training/defect_synthesis.py`): stains (blobs, rings, drips, splashes; dirt, "
         "oil, food, ink, make-up, yellowing, bleach) and damage (holes showing what lies behind, tears) drawn only "
         "inside the U2-Net-p garment mask of the shared clothing photos (CC0), blended multiplicatively so the "
         f"fabric shows through. Settings: up to {synthesis.max_defects} defects a photo, {synthesis.damage_share:.0%} "
         f"of them damage, sizes {synthesis.min_size:.0%}–{synthesis.max_size:.0%} of the garment's width, opacity "
         f"{synthesis.min_opacity}–{synthesis.max_opacity}; a defect that changes the photo by less than "
-        f"{synthesis.min_contrast:g}/255 on average (a dark stain on dark fabric) is neither drawn nor labelled.",
-        f"- Split by sender: training {data['train']['stained']} photos with defects and {data['train']['clean']} "
+        f"{synthesis.min_contrast:g}/255 on average (a dark stain on dark fabric) is neither drawn nor labelled."),
+        (f"- Split by sender: training {data['train']['stained']} photos with defects and {data['train']['clean']} "
         f"clean; validation (other senders) {data['val']['stained']} with defects and {data['val']['clean']} clean. "
-        f"Boxes (stain, hole, tear): training {data['train']['boxes']}, validation {data['val']['boxes']}.",
+        f"Boxes (stain, hole, tear): training {data['train']['boxes']}, validation {data['val']['boxes']}."),
     ]
     if data.get("dirty_marks"):
         marks = data["dirty_marks"]
@@ -76,10 +81,12 @@ def write_model_card(out_dir: Path, metadata: dict) -> Path:
             "evaluation only. Their label, a dirt mark, is the class `stain`.")
     sections += ["", "![Training photos with their boxes: red stain, green hole, blue tear](contact_sheet.jpg)", "",
                  "## Metrics", "",
-                 "Measured through the product's steps (normalize, segment, defects), "
-                 "`manage.py evaluate_defect_model`; precision and recall at the confidence threshold.", ""]
+                 ("Measured through the product's steps (normalize, segment, defects), "
+                 "`manage.py evaluate_defect_model`; precision and recall at the confidence threshold."), ""]
     for title, key in (("Validation: synthetic defects and clean photos of senders never seen", "validation"),
-                       ("Held-out real dirty-mark photos", "dirty_marks_heldout")):
+                       ("Held-out real dirty-mark photos", "dirty_marks_heldout"),
+                       ("Held-out real dirty-mark photos, the detector alone (no garment mask)",
+                        "dirty_marks_heldout_without_mask")):
         if key not in metadata["metrics"]:
             continue
         metrics = metadata["metrics"][key]
@@ -91,8 +98,8 @@ def write_model_card(out_dir: Path, metadata: dict) -> Path:
                      + f" ({metrics['stained_images']} with defects, {metrics['clean_images']} clean).", ""]
     sections += ["## Limits", "",
                  "- The stain types are drawn, not learnt: the model says `stain`, `hole` or `tear`, never which liquid.",
-                 "- Synthetic stains are not real ones; the real dirty-mark set is small (light shirts in one "
-                 "factory). Photos of real stains on other garments will score lower than the validation figure.",
+                 ("- Synthetic stains are not real ones; the real dirty-mark set is small (light shirts in one "
+                 "factory). Photos of real stains on other garments will score lower than the validation figure."),
                  ""]
     path = out_dir / "MODEL_CARD.md"
     path.write_text("\n".join(sections))

@@ -15,16 +15,24 @@ class Command(BaseCommand):
             "and writes its metadata and model card.")
 
     def add_arguments(self, parser):
+        # No torch behind this import: the packages are checked when the command runs.
+        from inference.training.defects import ARCHITECTURES
+
         parser.add_argument("--data", default=settings.TRAINING_DATA_DIR, help="the clothing photos (images.csv)")
         parser.add_argument("--dirty-marks", default=settings.DIRTY_MARKS_DATA_DIR,
                             help="the dirty-mark photos in YOLO layout (train/images, train/labels); '' for none")
         parser.add_argument("--out", default=str(DEFAULT_WEIGHTS_DIR))
         parser.add_argument("--cache-dir", default=str(settings.VAR_DIR / "cache" / "training"))
-        parser.add_argument("--train-photos", type=int, default=1000)
+        parser.add_argument("--architecture", default=ARCHITECTURES[0], choices=ARCHITECTURES,
+                            help="YOLOv8n's neck and head on the ImageNet-trained EfficientNet-Lite0, or "
+                                 "ultralytics' yolov8n from random weights")
+        parser.add_argument("--train-photos", type=int, default=800)
         parser.add_argument("--val-photos", type=int, default=300)
         parser.add_argument("--image-size", type=int, default=352)
-        parser.add_argument("--epochs", type=int, default=10)
+        parser.add_argument("--epochs", type=int, default=5)
         parser.add_argument("--batch-size", type=int, default=16)
+        parser.add_argument("--dirty-marks-repeats", type=int, default=6,
+                            help="times each fine-tuning dirty-mark photo appears in an epoch")
         parser.add_argument("--seed", type=int, default=0)
 
     def handle(self, *args, **options):
@@ -44,13 +52,15 @@ class Command(BaseCommand):
         config = DefectTrainConfig(
             data=DefectDataConfig(clothing_dir=data_dir, dirty_marks_dir=dirty, out_dir=cache_dir / "defect-data",
                                   cache_dir=cache_dir, train_photos=options["train_photos"],
-                                  val_photos=options["val_photos"], seed=options["seed"]),
-            out_dir=Path(options["out"]), image_size=options["image_size"], epochs=options["epochs"],
-            batch_size=options["batch_size"], seed=options["seed"],
+                                  val_photos=options["val_photos"], dirty_marks_repeats=options["dirty_marks_repeats"],
+                                  seed=options["seed"]),
+            out_dir=Path(options["out"]), architecture=options["architecture"], image_size=options["image_size"],
+            epochs=options["epochs"], batch_size=options["batch_size"], seed=options["seed"],
         )
         command = "python manage.py train_defect_model " + " ".join(
             f"--{name.replace('_', '-')} {options[name]}"
-            for name in ("train_photos", "val_photos", "image_size", "epochs", "batch_size", "seed"))
-        log = lambda line: self.stdout.write(line) or self.stdout.flush()  # noqa: E731
+            for name in ("architecture", "train_photos", "val_photos", "image_size", "epochs", "batch_size",
+                         "dirty_marks_repeats", "seed"))
+        log = lambda line: self.stdout.write(line) or self.stdout.flush()
         metadata = train(config, log=log, command=command)
         self.stdout.write(f"model card: {write_model_card(config.out_dir, metadata)}")
