@@ -20,6 +20,7 @@ from wardrobe import daily, oneclick, portability
 from wardrobe.data_forms import DeleteAccountForm, ImportForm, daily_form_for
 from wardrobe.media import stored_file_response
 from wardrobe.models import ClosetExport, ClosetImport
+from wardrobe.views import is_htmx
 
 RECENT = 5
 REPORT_LABELS = {
@@ -30,9 +31,6 @@ REPORT_LABELS = {
     "cleanout_decisions": gettext_lazy("cleanout decisions"),
 }
 
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _page(request, *, daily_form=None, import_form=None, status=200):
@@ -70,7 +68,7 @@ def export_panel(request):
 @require_POST
 def export_start(request):
     export = portability.start_export(owner=request.user)
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "wardrobe/data/_export_panel.html", {"export": export, "now": timezone.now()})
     messages.success(request, _("Your closet is being packed; the link appears here when it is ready."))
     return redirect(_back(request))
@@ -106,7 +104,7 @@ def import_start(request):
 @require_GET
 def import_detail(request, import_id):
     job = get_object_or_404(ClosetImport.objects.filter(owner=request.user), pk=import_id)
-    template = "wardrobe/data/_import_report.html" if _is_htmx(request) else "wardrobe/data/import_detail.html"
+    template = "wardrobe/data/_import_report.html" if is_htmx(request) else "wardrobe/data/import_detail.html"
 
     def counted(bucket):
         return [(REPORT_LABELS.get(name, name), count) for name, count in job.report.get(bucket, {}).items() if count]

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from wardrobe import charts, cleanout, insights, selectors
 from wardrobe.models import Item
+from wardrobe.views import is_htmx
 
 QUEUE_PER_PAGE = 30
 GROUP_COLOURS = {"tops": "#3b5bdb", "bottoms": "#0ca678", "outerwear": "#f08c00", "onepiece": "#d6336c",
@@ -26,9 +27,6 @@ SLOT_NAMES = {
     "outerwear": gettext_lazy("outerwear"), "shoes": gettext_lazy("shoes"), "hat": gettext_lazy("hats"),
 }
 
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 # --- Insights ----------------------------------------------------------------------------------
@@ -182,12 +180,12 @@ def cleanout_decide(request, item_id):
     if decision in cleanout.LISTING_DECISIONS:
         listing = reverse("item-detail", kwargs={"item_id": item.pk}) + "#listing"
         messages.success(request, message)
-        if _is_htmx(request):
+        if is_htmx(request):
             response = HttpResponse(status=204)
             response["HX-Redirect"] = listing
             return response
         return redirect(listing)
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "wardrobe/_cleanout_decided.html",
                       {"item": item, "decision": decision, "name": DECISION_NAMES[decision], "message": message,
                        "decisions": _decisions()})

@@ -13,10 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from wardrobe import outfits, selectors, weather
 from wardrobe.forms import OutfitNameForm, RecommendForm
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
+from wardrobe.views import is_htmx
 
 
 def _weather_for(user):
@@ -61,7 +58,7 @@ def recommend(request):
 def recommendation_detail(request, request_id):
     made = get_object_or_404(selectors.recommendation_requests(owner=request.user), pk=request_id)
     context = {"made": made, "outfits": selectors.outfits_of_request(made)}
-    if _is_htmx(request):
+    if is_htmx(request):
         if made.is_pending:
             return HttpResponse(status=204)  # nothing to swap yet: htmx polls again
         return render(request, "wardrobe/_recommendation_result.html", context)
@@ -77,12 +74,12 @@ def recommendations(request):
     })
 
 
-def _owned_outfit(request, outfit_id):
+def owned_outfit(request, outfit_id):
     return get_object_or_404(selectors.outfits_of(owner=request.user), pk=outfit_id)
 
 
 def _outfit_response(request, outfit):
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "wardrobe/_outfit.html", {"outfit": selectors.outfit_with_items(outfit.pk)})
     return redirect(request.POST.get("next") or "recommendations")
 
@@ -90,14 +87,14 @@ def _outfit_response(request, outfit):
 @login_required
 @require_POST
 def outfit_save(request, outfit_id):
-    outfit = outfits.set_saved(outfit=_owned_outfit(request, outfit_id), saved=request.POST.get("saved") != "0")
+    outfit = outfits.set_saved(outfit=owned_outfit(request, outfit_id), saved=request.POST.get("saved") != "0")
     return _outfit_response(request, outfit)
 
 
 @login_required
 @require_POST
 def outfit_rename(request, outfit_id):
-    outfit = _owned_outfit(request, outfit_id)
+    outfit = owned_outfit(request, outfit_id)
     form = OutfitNameForm(request.POST)
     if form.is_valid():
         outfit = outfits.rename_outfit(outfit=outfit, name=form.cleaned_data["name"])
@@ -112,15 +109,15 @@ def outfit_feedback(request, outfit_id):
     liked = request.POST.get("liked")
     if liked not in ("1", "0"):
         return HttpResponse(status=400)
-    outfit = outfits.give_feedback(outfit=_owned_outfit(request, outfit_id), liked=liked == "1")
+    outfit = outfits.give_feedback(outfit=owned_outfit(request, outfit_id), liked=liked == "1")
     return _outfit_response(request, outfit)
 
 
 @login_required
 @require_POST
 def outfit_wear(request, outfit_id):
-    outfit = outfits.wear_outfit(outfit=_owned_outfit(request, outfit_id))
-    if not _is_htmx(request):
+    outfit = outfits.wear_outfit(outfit=owned_outfit(request, outfit_id))
+    if not is_htmx(request):
         messages.success(request, _("Logged as worn today."))
     return _outfit_response(request, outfit)
 
@@ -128,8 +125,8 @@ def outfit_wear(request, outfit_id):
 @login_required
 @require_POST
 def outfit_delete(request, outfit_id):
-    outfits.delete_outfit(outfit=_owned_outfit(request, outfit_id))
-    if _is_htmx(request):
+    outfits.delete_outfit(outfit=owned_outfit(request, outfit_id))
+    if is_htmx(request):
         return HttpResponse("")  # the card is swapped for nothing
     return redirect(request.POST.get("next") or "recommendations")
 

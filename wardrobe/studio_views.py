@@ -10,6 +10,7 @@ from inference import taxonomy
 from wardrobe import selectors, studio
 from wardrobe.forms import LookbookForm, PackingForm, PlanForm, StudioForm
 from wardrobe.models import Lookbook
+from wardrobe.outfit_views import owned_outfit
 from wardrobe.views import SLOT_NAMES
 
 
@@ -66,14 +67,10 @@ def outfit_studio_preview(request):
     return render(request, "wardrobe/_studio_preview.html", {"rated": rated, "pieces": pieces})
 
 
-def _owned_outfit(request, outfit_id):
-    return get_object_or_404(selectors.outfits_of(owner=request.user), pk=outfit_id)
-
-
 @login_required
 @require_GET
 def outfit_detail(request, outfit_id):
-    outfit = selectors.outfit_with_items(_owned_outfit(request, outfit_id).pk)
+    outfit = selectors.outfit_with_items(owned_outfit(request, outfit_id).pk)
     slot = request.GET.get("swap", "")
     return render(request, "wardrobe/outfit_detail.html", {
         "outfit": outfit, "lookbooks": selectors.lookbooks_of(owner=request.user), "plan_form": PlanForm(),
@@ -88,7 +85,7 @@ def outfit_detail(request, outfit_id):
 @login_required
 @require_POST
 def outfit_clone(request, outfit_id):
-    copy = studio.clone_outfit(outfit=_owned_outfit(request, outfit_id))
+    copy = studio.clone_outfit(outfit=owned_outfit(request, outfit_id))
     messages.success(request, _("A copy to change as you like."))
     return redirect("outfit-detail", outfit_id=copy.pk)
 
@@ -96,7 +93,7 @@ def outfit_clone(request, outfit_id):
 @login_required
 @require_POST
 def outfit_swap(request, outfit_id, slot):
-    outfit = _owned_outfit(request, outfit_id)
+    outfit = owned_outfit(request, outfit_id)
     try:
         changed = studio.swap_item(outfit=outfit, slot=slot, item_id=request.POST.get("item", ""))
     except studio.OutfitInvalid as invalid:
@@ -110,7 +107,7 @@ def outfit_swap(request, outfit_id, slot):
 @login_required
 @require_POST
 def outfit_plan(request, outfit_id):
-    outfit = _owned_outfit(request, outfit_id)
+    outfit = owned_outfit(request, outfit_id)
     form = PlanForm(request.POST)
     if form.is_valid():
         studio.plan_outfit(outfit=outfit, on=form.cleaned_data["day"])
@@ -145,7 +142,7 @@ def lookbook_detail(request, lookbook_id):
 @login_required
 @require_POST
 def lookbook_add(request, outfit_id):
-    outfit = _owned_outfit(request, outfit_id)
+    outfit = owned_outfit(request, outfit_id)
     studio.add_to_lookbook(lookbook=_owned_lookbook(request, request.POST.get("lookbook")), outfit=outfit)
     messages.success(request, _("Added to the lookbook."))
     return redirect("outfit-detail", outfit_id=outfit.pk)
@@ -155,7 +152,7 @@ def lookbook_add(request, outfit_id):
 @require_POST
 def lookbook_remove(request, lookbook_id, outfit_id):
     lookbook = _owned_lookbook(request, lookbook_id)
-    studio.remove_from_lookbook(lookbook=lookbook, outfit=_owned_outfit(request, outfit_id))
+    studio.remove_from_lookbook(lookbook=lookbook, outfit=owned_outfit(request, outfit_id))
     return redirect("lookbook-detail", lookbook_id=lookbook.pk)
 
 

@@ -32,7 +32,7 @@ def _owned_item(request, item_id, *fields) -> Item:
     return get_object_or_404(items.only(*fields) if fields else items, pk=item_id)
 
 
-def _is_htmx(request) -> bool:
+def is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
@@ -70,7 +70,7 @@ def upload(request):
             return _storage_unavailable(request, outage.saved)
         rejected = result.rejected
     notices = [QUEUE_AWAY_NOTICE] if result.queue_unavailable else []
-    if _is_htmx(request):
+    if is_htmx(request):
         total = selectors.items_of(request.user).count() if result.items else None
         return render(request, "wardrobe/_upload_result.html",
                       {"items": result.items, "rejected": rejected, "total": total, "notices": notices},
@@ -88,7 +88,7 @@ def _storage_unavailable(request, saved) -> HttpResponse:
     message = _("Photo storage cannot be reached right now, so this photo was not saved. Try again in a minute.")
     if saved:
         message += " " + _("%(count)d photos of this upload were saved before that.") % {"count": len(saved)}
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "wardrobe/_upload_result.html",
                       {"items": saved, "rejected": [("", message)], "total": None, "notices": []}, status=503)
     return render(request, "wardrobe/storage_unavailable.html", {"message": message}, status=503)
@@ -207,7 +207,7 @@ def item_delete(request, item_id):
 def item_retry(request, item_id):
     item = _owned_item(request, item_id)
     services.retry_item(item=item)
-    if _is_htmx(request):
+    if is_htmx(request):
         item.refresh_from_db()
         return render(request, "wardrobe/_item_card.html", {"item": item})
     return redirect("item-detail", item_id=item.pk)
