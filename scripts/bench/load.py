@@ -16,6 +16,7 @@ uploads that did not end ready: must be 0).
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -45,6 +46,22 @@ def start_worker(env: dict, queues: str, name: str, log_dir: Path, beat: bool = 
     log = open(log_dir / f"{name}.log", "w")
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
+
+
+def stop_workers(processes: list[subprocess.Popen], timeout: float = 60) -> None:
+    """Warm shutdown first; a worker still running after `timeout` is killed, and said so."""
+    for process in processes:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    for process in processes:
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            print(f"worker {process.pid} did not stop within {timeout:.0f} s of SIGTERM: killed", file=sys.stderr)
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def main():
@@ -84,13 +101,7 @@ def main():
     try:
         run(args, web, users, Visitor, Item)
     finally:
-        for process in processes:
-            try:
-                os.killpg(process.pid, 15)
-            except ProcessLookupError:
-                pass
-        for process in processes:
-            process.wait(timeout=60)
+        stop_workers(processes)
         web.stop()
         if redis:
             redis.kill()

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from _setup import ROOT, django_with_scratch_database, percentile
-from load import photo_files, start_worker
+from load import photo_files, start_worker, stop_workers
 
 PASSWORD = "ready-bench-passphrase-1"
 
@@ -48,8 +48,7 @@ def main():
         time.sleep(10)
         rows = run(args, web.url, sync_playwright, Item)
     finally:
-        os.killpg(worker.pid, 15)
-        worker.wait(timeout=60)
+        stop_workers([worker])
         web.stop()
     shown = [row["shown"] for row in rows]
     print(f"{len(rows)} uploads, one at a time; embedded defaults (SQLite, broker in files)")
