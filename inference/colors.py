@@ -13,11 +13,14 @@ from PIL import Image
 
 from inference.taxonomy import COLORS
 
-VERSION = "lch-regions-4"
+VERSION = "lch-regions-5"
 SAMPLE_SIDE = 160
 CLUSTERS = 5
 MAX_COLORS = 3
 MIN_SHARE = 0.08  # smaller patches are trims, prints or mask noise
+# A mask over less of the photo than this is a print, a label or a fragment the segmenter
+# picked rather than the garment (flat lays fill the frame); the photo's middle is used then.
+MIN_MASK_FRACTION = 0.06
 CODES = [color.code for color in COLORS]
 
 
@@ -68,7 +71,8 @@ CAST_DEAD_ZONE = 5.0
 PALE_CHROMA = 35.0  # a lamp-lit white reaches this; a yellow or orange garment is beyond it
 MIN_PALE_FRACTION = 0.05
 # Exposure: phones expose for mid-grey, so a white shirt filling the frame comes out grey.
-# The photo's brightest pixels are lifted towards white, at most this much.
+# The photo's brightest pale pixels are lifted towards white, at most this much: a white is
+# pale, and a bright saturated sheet or floor (red, yellow) says nothing about exposure.
 WHITE_REFERENCE_PERCENTILE = 97
 WHITE_TARGET_Y = 0.80
 MAX_EXPOSURE_GAIN = 1.6
@@ -96,7 +100,10 @@ def balance(linear: np.ndarray, garment: np.ndarray) -> np.ndarray:
         white = lab_to_linear(np.array([[80.0, *(cast * CAST_AXIS)]]))[0]
         gains = (white @ np.array([0.2126, 0.7152, 0.0722])) / np.maximum(white, 1e-6)
     balanced = linear * gains
-    white_level = np.percentile(balanced @ np.array([0.2126, 0.7152, 0.0722]), WHITE_REFERENCE_PERCENTILE)
+    luminance = balanced @ np.array([0.2126, 0.7152, 0.0722])
+    pale = np.hypot(*linear_to_lab(balanced)[:, 1:].T) < PALE_CHROMA
+    reference = luminance[pale] if pale.sum() >= MIN_PALE_FRACTION * len(pale) else luminance
+    white_level = np.percentile(reference, WHITE_REFERENCE_PERCENTILE)
     return np.clip(balanced * np.clip(WHITE_TARGET_Y / max(white_level, 1e-6), 1.0, MAX_EXPOSURE_GAIN), 0, 1)
 
 
@@ -105,7 +112,8 @@ def balance(linear: np.ndarray, garment: np.ndarray) -> np.ndarray:
 # creams beige and navies black): a pale, low-chroma pink is still pink, a dark blue is
 # navy, a dark yellow-green is khaki. Below the neutral chroma a colour is a grey named by
 # lightness; the limits were set on the tuning half of data/colors.
-GREY_LIGHTNESS = ((27.0, "black"), (40.0, "charcoal"), (76.0, "gray"), (101.0, "white"))
+# Black stops below the taxonomy's charcoal swatch (L 29.8).
+GREY_LIGHTNESS = ((29.0, "black"), (40.0, "charcoal"), (76.0, "gray"), (101.0, "white"))
 
 
 def neutral_chroma(lightness: float, hue: float) -> float:
@@ -120,12 +128,17 @@ def neutral_chroma(lightness: float, hue: float) -> float:
     return 9.0
 
 
+# Very dark colours are black, except a blue whose chroma is large for its lightness: a navy
+# at L 9 with C 8 is seen as navy, a black's tint stays under this share of L.
+DARK_BLUE_SATURATION = 0.6
+
+
 def name_lch(lightness: float, chroma: float, hue: float) -> str:
     """The closet's colour code for one CIELAB colour given as L, C, h."""
     L, C, h = lightness, chroma, hue % 360
     if C < neutral_chroma(L, h):
         return next(code for limit, code in GREY_LIGHTNESS if L < limit)
-    if L < 14 and C < 20:
+    if L < 14 and C < (min(20.0, DARK_BLUE_SATURATION * L) if 240 <= h < 325 else 20.0):
         return "black"
     if h >= 345 or h < 22:  # magenta-red to red: pink when light, burgundy when dark
         if L < 33:
@@ -153,7 +166,7 @@ def name_lch(lightness: float, chroma: float, hue: float) -> str:
         return "orange" if C >= 38 else "beige"
     if h < 114:  # yellow, mustard, cream, olive
         if L >= 80:
-            return "ivory" if C < 22 else "yellow" if h >= 88 else "beige"
+            return "ivory" if C < 22 else "yellow" if h >= 88 or C >= 40 else "beige"  # beige is dull
         if C >= 40 and L >= 55:
             return "yellow"
         if L < 55:
@@ -172,7 +185,7 @@ def name_lch(lightness: float, chroma: float, hue: float) -> str:
             return "mint" if h < 220 else "sky_blue"
         return "green" if h < 220 else "blue"
     if h < 300 or (h < 325 and L < 40 and C < 20):  # blues; a dull dark violet is a navy
-        if L < 36:
+        if L < 40:
             return "navy" if C < 45 else "blue"
         if h >= 285 and L >= 45:
             return "purple"
@@ -268,8 +281,12 @@ def dominant_colors(image: Image.Image, mask: np.ndarray | None) -> list[dict]:
         rows = ((np.arange(size[1]) + 0.5) * mask.shape[0] / size[1]).astype(int)
         columns = ((np.arange(size[0]) + 0.5) * mask.shape[1] / size[0]).astype(int)
         found = np.asarray(mask, dtype=bool)[np.ix_(rows, columns)].reshape(-1)
-        if found.sum() >= 50:
+        if found.sum() >= 50 and found.mean() >= MIN_MASK_FRACTION:
             inside = found
+        else:
+            middle = np.zeros((size[1], size[0]), dtype=bool)
+            middle[size[1] // 4:size[1] - size[1] // 4, size[0] // 4:size[0] - size[0] // 4] = True
+            inside = middle.reshape(-1)
     garment = balance(linear, inside)[inside]
     lab = linear_to_lab(garment)
     features = np.hstack([lab[:, :1] * GROUP_LIGHTNESS_WEIGHT,

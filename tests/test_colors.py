@@ -116,3 +116,32 @@ def test_evaluate_colors_on_the_fixture(arguments, capsys):
     assert 0 <= report["main_agreement"] <= report["top2_agreement"] <= 1
     assert {name: part["count"] for name, part in report["splits"].items()} == {"tune": 4, "held_out": 4}
     assert any(line.startswith("labelled") for line in output)  # the confusion table
+
+
+def test_a_very_dark_navy_is_navy_but_a_dark_grey_black_stays_black():
+    # At L 6 a chroma of 12 is a deep blue to the eye; a black's slight tint is not.
+    assert names(*drawn((14, 18, 34))) == ["navy"]
+    assert names(*drawn((22, 22, 26))) == ["black"]
+
+
+def test_a_bright_saturated_golden_yellow_is_yellow_not_beige():
+    # L 82, C 68, hue 87: beige is a dull colour, this one is not.
+    assert names(*drawn((245, 200, 70))) == ["yellow"]
+
+
+def test_a_dim_white_shirt_on_a_bright_yellow_sheet_is_white():
+    # The sheet is brighter than the shirt but says nothing about exposure: it is not pale.
+    assert names(*drawn((165, 166, 170), background=(240, 210, 50))) == ["white"]
+
+
+def test_a_mask_that_holds_only_the_print_gives_the_garment_colour():
+    # The segmenter kept the small pink print of a black T-shirt that fills the photo's middle.
+    image = Image.new("RGB", (200, 200), (210, 190, 160))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((30, 30, 170, 170), fill=(20, 20, 22))
+    draw.rectangle((85, 85, 115, 105), fill=(240, 150, 185))
+    mask = np.zeros((200, 200), dtype=bool)
+    mask[85:106, 85:116] = True  # 1.6% of the photo
+    assert names(image, mask)[0] == "black"
+    mask[30:171, 30:171] = True  # the whole T-shirt: the mask is used as it is
+    assert names(image, mask)[0] == "black" and colors.dominant_colors(image, mask)[0]["share"] > 0.9
