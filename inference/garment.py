@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 from inference.garment_view import model_views, to_model_array
 from inference.runtime import file_digest, onnx_session
@@ -44,10 +44,14 @@ class GarmentClassifier:
         # Temperature scaling (inference/training/calibration.py, MODEL_CARD.md "Calibration"):
         # the network's averaged probabilities p become p ** (1 / T), renormalised.
         self.temperature: float = float(self.metadata.get("temperature", 1.0))
+        # Mirrored views too (MODEL_CARD.md "Cross-validation"): probabilities only, so
+        # embeddings stay comparable with those stored before.
+        self.mirror: bool = bool(self.metadata.get("test_time_mirror", False))
         self.session = onnx_session(model_path)
         digest = file_digest(model_path)
-        # Another temperature gives other confidences from the same file: another version.
-        self.version = digest if self.temperature == 1.0 else f"{digest}-T{self.temperature:g}"
+        # Another temperature or mirroring gives other confidences from the same file: another version.
+        self.version = digest + ("-mirror" if self.mirror else "") + (
+            f"-T{self.temperature:g}" if self.temperature != 1.0 else "")
         self.embedding_version = digest  # the temperature leaves the embeddings as they are
 
     def views(self, image: Image.Image, segmentation: Segmentation | None) -> list[Image.Image]:
@@ -59,6 +63,8 @@ class GarmentClassifier:
         embeddings are averaged, then the probabilities are scaled by the temperature
         (the model's own unless `temperature` is given: 1.0 gives the network's output)."""
         temperature = self.temperature if temperature is None else temperature
+        if self.mirror:
+            photos = [[*views, *(ImageOps.mirror(view) for view in views)] for views in photos]
         flat = [view for views in photos for view in views]
         probabilities, embeddings = [], []
         for start in range(0, len(flat), batch_size):
@@ -72,7 +78,8 @@ class GarmentClassifier:
         predictions, start = [], 0
         for views in photos:
             row = apply_temperature(probabilities[start:start + len(views)].mean(axis=0), temperature)
-            embedding = embeddings[start:start + len(views)].mean(axis=0)
+            plain_views = len(views) // 2 if self.mirror else len(views)
+            embedding = embeddings[start:start + plain_views].mean(axis=0)
             start += len(views)
             best = np.argsort(-row)[:3]
             predictions.append(GarmentPrediction(

@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 from django.core.management import call_command
-from PIL import Image
+from PIL import Image, ImageOps
 
 from inference.garment import DEFAULT_WEIGHTS_DIR, GarmentClassifier, apply_temperature
 from inference.training import calibration as cal
@@ -116,12 +116,13 @@ def test_the_simulation_finds_the_gain_of_owners_who_own_alike_things():
     assert result["held_out"]["10"]["top1_blend"]["mean"] > result["held_out"]["10"]["top1_model"]["mean"]
 
 
-def model_copy(tmp_path, temperature=None):
-    folder = tmp_path / f"model-{temperature}"
+def model_copy(tmp_path, temperature=None, mirror=False):
+    folder = tmp_path / f"model-{temperature}-{mirror}"
     folder.mkdir()
     (folder / "garment.onnx").symlink_to(DEFAULT_WEIGHTS_DIR / "garment.onnx")
     metadata = json.loads((DEFAULT_WEIGHTS_DIR / "metadata.json").read_text())
     metadata.pop("temperature", None)
+    metadata["test_time_mirror"] = mirror
     if temperature is not None:
         metadata["temperature"] = temperature
     (folder / "metadata.json").write_text(json.dumps(metadata))
@@ -141,6 +142,19 @@ def test_the_classifier_applies_its_temperature_and_its_version_says_so(tmp_path
     assert scaled.predict(views, temperature=1.0)[0].probabilities == pytest.approx(p1.probabilities)
     assert plain.version != scaled.version and scaled.version == f"{plain.version}-T0.5"
     assert GarmentClassifier(model_copy(tmp_path, 0.6)).version != scaled.version
+
+
+def test_mirrored_views_average_into_the_probabilities_but_not_the_embedding(tmp_path):
+    plain = GarmentClassifier(model_copy(tmp_path))
+    mirrored = GarmentClassifier(model_copy(tmp_path, mirror=True))
+    image = Image.open(next((GARMENT_DATA / "images").iterdir())).convert("RGB")
+    views = plain.views(image, None)
+    flipped = plain.predict([[ImageOps.mirror(view) for view in views]])[0]
+    straight, both = plain.predict([views])[0], mirrored.predict([views])[0]
+    assert not np.allclose(flipped.probabilities, straight.probabilities, atol=1e-4)
+    assert both.probabilities == pytest.approx((straight.probabilities + flipped.probabilities) / 2, abs=1e-5)
+    assert np.array_equal(both.embedding, straight.embedding)
+    assert mirrored.version == f"{plain.version}-mirror" and mirrored.embedding_version == plain.embedding_version
 
 
 def test_the_shipped_model_carries_its_fitted_temperature():

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from inference.training import labels
-from inference.training.data import Photo, read_photos, split_by_sender
+from inference.training.data import Photo, read_photos, split_by_fold, split_by_sender
 from inference.training.metrics import classification_report, confusion_matrix, per_class_scores
 from tests.conftest import GARMENT_DATA
 from tests.factories import make_item
@@ -81,6 +81,45 @@ def test_metrics_on_a_known_confusion():
     assert report["macro_f1"] == pytest.approx((0.8571 + 0.5 + 0.8) / 3, abs=1e-3)
     top2 = classification_report(true, probabilities, classes)
     assert "top1_main10" not in top2
+
+
+def test_folds_keep_each_sender_in_one_fold_and_cover_every_photo():
+    photos = _photos({str(s): 5 + s % 7 for s in range(60)})
+    validation = [split_by_fold(photos, folds=3, fold=k, seed=0)[1] for k in range(3)]
+    assert sorted(p.image_id for fold in validation for p in fold) == sorted(p.image_id for p in photos)
+    for k, fold in enumerate(validation):
+        train, _ = split_by_fold(photos, folds=3, fold=k, seed=0)
+        assert {p.sender for p in train}.isdisjoint({p.sender for p in fold})
+        assert abs(len(fold) - len(photos) / 3) <= 11  # balanced within one sender's photos
+
+
+def test_cross_validation_trains_one_model_per_fold_and_resumes(tmp_path, capsys):
+    out = tmp_path / "cv"
+    arguments = ["cross_validate_garment_model", "--data", str(GARMENT_DATA), "--out", str(out),
+                 "--cache-dir", str(tmp_path / "cache"), "--folds", "2", "--epochs", "1",
+                 "--image-size", "64", "--train-size", "64", "--batch-size", "4", "--json"]
+    call_command(*arguments)
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert set(report) == {"plain", "mirror"} and 0 <= report["mirror"]["top1"] <= 1
+    held_out = []
+    for fold in range(2):
+        outputs = np.load(out / f"fold-{fold}" / "validation_outputs.npz")
+        metadata = json.loads((out / f"fold-{fold}" / "metadata.json").read_text())
+        assert metadata["train_config"]["folds"] == 2 and metadata["train_config"]["fold"] == fold
+        assert outputs["probabilities"].shape == outputs["probabilities_mirror"].shape
+        held_out += outputs["image_ids"].tolist()
+    assert sorted(held_out) == sorted(p.image_id for p in read_photos(GARMENT_DATA))
+    summary = json.loads((out / "cv.json").read_text())
+    assert len(summary["variants"]["plain"]["per_fold"]) == 2 and summary["photos"] == len(held_out)
+    trained_at = (out / "fold-0" / "garment.onnx").stat().st_mtime_ns
+    call_command(*arguments)
+    assert "already trained" in capsys.readouterr().out
+    assert (out / "fold-0" / "garment.onnx").stat().st_mtime_ns == trained_at
+    # Calibration can fit on every photo's out-of-fold outputs.
+    call_command("calibrate_garment_model", "--data", str(GARMENT_DATA), "--model-dir", str(out / "fold-0"),
+                 "--from-cv", str(out), "--folds", "2", "--repeats", "1", "--dry-run", "--json")
+    calibration = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["calibration"]
+    assert calibration["photos"] == len(held_out) and calibration["model_file"] == "cross-validation of 2 folds"
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from inference.training.data import Photo, read_photos, split_by_sender
+from inference.training.data import Photo, read_photos, sender_folds, split_by_sender
 
 ECE_BINS = 15
 FOLDS = 5
@@ -76,6 +76,8 @@ def build_features(photos: Sequence[Photo], *, model_dir: str | Path | None, cac
         segment = pipeline.SegmentStep(settings.SEGMENTATION_MODEL_PATH)
         steps.insert(1, segment)
         segment_version = segment.version
+    if classifier.mirror:
+        digest += "-mirror"  # other probabilities from the same file
     key = hashlib.sha256(f"{digest}:{segment_version}".encode()).hexdigest()[:16]
     cache_path = Path(cache_dir) / "garment-calibration" / f"{key}.npz"
     cached = _read_cache(cache_path)
@@ -103,6 +105,26 @@ def build_features(photos: Sequence[Photo], *, model_dir: str | Path | None, cac
         embeddings=np.array([cached[p.image_id][1] for p in kept], dtype=np.float32).reshape(len(kept), -1),
         classes=list(classifier.classes),
         model_version=digest,
+    )
+
+
+def cross_validation_features(cv_dir: str | Path, *, folds: int, mirror: bool) -> Features:
+    """Every photo's out-of-fold outputs from `cross_validate_garment_model`: each comes from
+    the fold model that never saw its sender, so all senders take part, not only one split's."""
+    parts = []
+    for fold in range(folds):
+        with np.load(Path(cv_dir) / f"fold-{fold}" / "validation_outputs.npz") as data:
+            parts.append({name: data[name] for name in data.files})
+    key = "probabilities_mirror" if mirror else "probabilities"
+    return Features(
+        image_ids=[str(i) for part in parts for i in part["image_ids"]],
+        senders=np.concatenate([part["senders"] for part in parts]).astype(str),
+        labels=np.concatenate([part["labels"] for part in parts]).astype(str),
+        targets=np.concatenate([part["targets"] for part in parts]).astype(int),
+        probabilities=np.concatenate([part[key] for part in parts]).astype(np.float64),
+        embeddings=np.concatenate([part["embeddings"] for part in parts]).astype(np.float32),
+        classes=[str(name) for name in parts[0]["classes"]],
+        model_version=f"cross-validation of {folds} folds" + (", mirrored views" if mirror else ""),
     )
 
 
@@ -215,22 +237,6 @@ def fit_temperature(probabilities: np.ndarray, targets: np.ndarray) -> float:
             low, a = a, b
             b = low + ratio * (high - low)
     return float(np.exp((low + high) / 2))
-
-
-def sender_folds(senders: np.ndarray, folds: int = FOLDS, seed: int = 0) -> np.ndarray:
-    """Fold index per photo: senders are shuffled (seeded) and dealt to the folds so that
-    the folds hold about the same number of photos (largest senders first)."""
-    unique, counts = np.unique(senders, return_counts=True)
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(unique))
-    order = order[np.argsort(-counts[order], kind="stable")]
-    load = np.zeros(folds, dtype=int)
-    fold_of = {}
-    for index in order:
-        fold = int(np.argmin(load))
-        fold_of[unique[index]] = fold
-        load[fold] += counts[index]
-    return np.array([fold_of[s] for s in senders], dtype=int)
 
 
 def cross_validate_temperature(features: Features, folds: int = FOLDS) -> dict:

@@ -65,6 +65,28 @@ def split_by_sender(photos: Sequence[Photo], *, val_share: float, seed: int) -> 
     return train, val
 
 
+def sender_folds(senders: np.ndarray, folds: int, seed: int = 0) -> np.ndarray:
+    """Fold index per photo: senders are shuffled (seeded) and dealt to the folds so that
+    the folds hold about the same number of photos (largest senders first)."""
+    unique, counts = np.unique(senders, return_counts=True)
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(unique))
+    order = order[np.argsort(-counts[order], kind="stable")]
+    load = np.zeros(folds, dtype=int)
+    fold_of = {}
+    for index in order:
+        fold = int(np.argmin(load))
+        fold_of[unique[index]] = fold
+        load[fold] += counts[index]
+    return np.array([fold_of[s] for s in senders], dtype=int)
+
+
+def split_by_fold(photos: Sequence[Photo], *, folds: int, fold: int, seed: int) -> tuple[list[Photo], list[Photo]]:
+    """Sender-grouped k-fold cross-validation: the photos of fold `fold` are the validation side."""
+    of = sender_folds(np.array([photo.sender for photo in photos]), folds, seed)
+    return ([p for p, k in zip(photos, of) if k != fold], [p for p, k in zip(photos, of) if k == fold])
+
+
 class SaliencyCache:
     """U2-Net-p saliency maps of dataset photos, kept on disk by segmenter version.
 

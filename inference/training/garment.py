@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+from PIL import ImageOps
 
 from inference.garment_view import INPUT_MODES, model_views
-from inference.training.data import Photo, SaliencyCache, load_views, read_photos, split_by_sender
+from inference.training.data import Photo, SaliencyCache, load_views, read_photos, split_by_fold, split_by_sender
 from inference.training.labels import DATASET_LABEL_TO_CLASS, MAIN_LABELS, MODEL_CLASSES
 from inference.training.metrics import classification_report
 
@@ -44,12 +45,16 @@ class TrainConfig:
     label_smoothing: float = 0.1
     frozen_blocks: int = 2  # stem plus the first blocks keep their ImageNet weights
     val_share: float = 0.2
+    folds: int = 0  # with k folds, validation is fold `fold` of a sender-grouped k-fold split
+    fold: int = 0
     seed: int = 0
     pretrained_weights: str = ""
 
     def __post_init__(self):
         if self.input_mode not in INPUT_MODES:
             raise ValueError(f"input_mode must be one of {INPUT_MODES}")
+        if self.folds and not 0 <= self.fold < self.folds:
+            raise ValueError(f"fold must be between 0 and {self.folds - 1}")
 
 
 def pretrained_weights_path(configured: str = "") -> str:
@@ -153,7 +158,10 @@ def train(config: TrainConfig, log: Callable[[str], None] = print, command: str 
     index_of = {name: i for i, name in enumerate(classes)}
 
     photos = read_photos(config.data_dir)
-    train_photos, val_photos = split_by_sender(photos, val_share=config.val_share, seed=config.seed)
+    if config.folds:
+        train_photos, val_photos = split_by_fold(photos, folds=config.folds, fold=config.fold, seed=config.seed)
+    else:
+        train_photos, val_photos = split_by_sender(photos, val_share=config.val_share, seed=config.seed)
     extra = [photo for folder in config.extra_dirs for photo in read_photos(folder)]
     train_photos = train_photos + extra
     log(f"{len(photos)} usable photos from {config.data_dir}: {len(train_photos)} train "
@@ -269,11 +277,20 @@ def train(config: TrainConfig, log: Callable[[str], None] = print, command: str 
     }
     (config.out_dir / "metadata.json").write_text(json.dumps(metadata, indent=1, ensure_ascii=False) + "\n")
     classifier = GarmentClassifier(config.out_dir)
-    outputs = classifier.predict([views(p, _open(p)) for p in val_photos])
+    val_views = [views(p, _open(p)) for p in val_photos]
+    outputs = classifier.predict(val_views)
     probabilities = np.array([o.probabilities for o in outputs]).reshape(len(val_photos), len(classes))
     report = _report(val_targets, probabilities, classes, val_photos)
     metadata["validation"] = report
     embeddings = np.array([o.embedding for o in outputs]).reshape(len(val_photos), -1)
+    # What cross-validation compares: the product's outputs with and without mirrored views.
+    mirrored = classifier.predict([[*v, *(ImageOps.mirror(view) for view in v)] for v in val_views])
+    np.savez_compressed(
+        config.out_dir / "validation_outputs.npz", image_ids=np.array([p.image_id for p in val_photos]),
+        senders=np.array([p.sender for p in val_photos]), labels=np.array([p.label for p in val_photos]),
+        targets=np.array(val_targets), probabilities=probabilities,
+        probabilities_mirror=np.array([o.probabilities for o in mirrored]).reshape(len(val_photos), len(classes)),
+        embeddings=embeddings, classes=np.array(classes))
     metadata["duplicate_similarity"] = calibrate_duplicates(config.out_dir, val_photos, embeddings, segment, rng, log)
     metadata["training_seconds"] = round(time.monotonic() - started)
     (config.out_dir / "metadata.json").write_text(json.dumps(metadata, indent=1, ensure_ascii=False) + "\n")

@@ -20,6 +20,9 @@ class Command(BaseCommand):
                             help="garment model folder (default: the shipped model)")
         parser.add_argument("--cache-dir", default=str(Path(settings.BASE_DIR) / "var" / "cache"),
                             help="where the photos' model outputs are kept between runs")
+        parser.add_argument("--from-cv", metavar="DIR",
+                            help="fit on the out-of-fold outputs of cross_validate_garment_model in DIR "
+                                 "(its folds are the folds here) instead of the model's validation split")
         parser.add_argument("--folds", type=int, default=5)
         parser.add_argument("--repeats", type=int, default=5, help="random reveals per sender and k")
         parser.add_argument("--dry-run", action="store_true", help="print the figures, write nothing")
@@ -35,11 +38,15 @@ class Command(BaseCommand):
         if not (data_dir / "images.csv").is_file():
             raise CommandError(f"{data_dir} has no images.csv")
         metadata = json.loads((model_dir / "metadata.json").read_text())
-        photos = cal.validation_photos(data_dir, metadata)
-        if len({p.sender for p in photos}) < options["folds"]:
-            raise CommandError(f"{len(photos)} validation photos from too few senders for {options['folds']} folds")
-        features = cal.build_features(photos, model_dir=options["model_dir"], cache_dir=options["cache_dir"],
-                                      batch_size=options["batch_size"], log=self.stderr.write)
+        if options["from_cv"]:
+            features = cal.cross_validation_features(options["from_cv"], folds=options["folds"],
+                                                     mirror=bool(metadata.get("test_time_mirror")))
+        else:
+            photos = cal.validation_photos(data_dir, metadata)
+            if len({p.sender for p in photos}) < options["folds"]:
+                raise CommandError(f"{len(photos)} validation photos from too few senders for {options['folds']} folds")
+            features = cal.build_features(photos, model_dir=options["model_dir"], cache_dir=options["cache_dir"],
+                                          batch_size=options["batch_size"], log=self.stderr.write)
         p, y = features.probabilities, features.targets
 
         cv = cal.cross_validate_temperature(features, options["folds"])

@@ -1,0 +1,60 @@
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from inference.training import training_packages_message
+from inference.training.garment import TrainConfig
+
+
+class Command(BaseCommand):
+    help = ("Sender-grouped k-fold cross-validation of the garment model's training recipe: trains "
+            "one model per fold (resuming folds already trained), measures each through the product's "
+            "classifier on its held-out senders, with and without mirrored views, and prints the mean "
+            "and spread over the folds.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--data", default=settings.TRAINING_DATA_DIR,
+                            help="folder with images/ and images.csv (the clothing dataset's layout)")
+        parser.add_argument("--out", default=str(settings.VAR_DIR / "garment-cv"), help="one folder per fold goes here")
+        parser.add_argument("--cache-dir", default=str(settings.VAR_DIR / "cache"), help="garment masks are cached here")
+        parser.add_argument("--folds", type=int, default=3)
+        parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
+        parser.add_argument("--image-size", type=int, default=224)
+        parser.add_argument("--train-size", type=int, default=192)
+        parser.add_argument("--batch-size", type=int, default=32)
+        parser.add_argument("--learning-rate", type=float, default=1e-3)
+        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--json", action="store_true", help="end with one line of JSON")
+
+    def handle(self, *args, **options):
+        from inference.training import garment_cv
+
+        if options["folds"] < 2:
+            raise CommandError("--folds must be at least 2")
+        data_dir = Path(options["data"])
+        if not (data_dir / "images.csv").is_file():
+            raise CommandError(f"{data_dir} has no images.csv")
+        if message := training_packages_message():
+            raise CommandError(message)
+        out_dir = Path(options["out"])
+        config = TrainConfig(
+            data_dir=data_dir, out_dir=out_dir, cache_dir=Path(options["cache_dir"]),
+            image_size=options["image_size"], train_size=options["train_size"], epochs=options["epochs"],
+            batch_size=options["batch_size"], learning_rate=options["learning_rate"], seed=options["seed"],
+            pretrained_weights=settings.GARMENT_PRETRAINED_WEIGHTS)
+        command = "python manage.py cross_validate_garment_model " + " ".join(
+            f"--{name.replace('_', '-')} {options[name]}" for name in (
+                "folds", "epochs", "image_size", "train_size", "batch_size", "learning_rate", "seed"))
+        log = lambda line: self.stdout.write(line) or self.stdout.flush()  # noqa: E731
+        garment_cv.run_folds(config, folds=options["folds"], log=log, command=command)
+        summary = {"command": command, **garment_cv.summarise(garment_cv.load_outputs(out_dir, options["folds"]))}
+        (out_dir / "cv.json").write_text(json.dumps(summary, indent=1) + "\n")
+        for variant, figures in summary["variants"].items():
+            self.stdout.write(f"{variant}: " + ", ".join(
+                f"{name} {figures['mean'][name]:.4f} ± {figures['std'][name]:.4f}" for name in garment_cv.REPORTED))
+        self.stdout.write(f"wrote {out_dir / 'cv.json'}")
+        if options["json"]:
+            self.stdout.write(json.dumps({variant: {**figures["mean"], "std": figures["std"]}
+                                          for variant, figures in summary["variants"].items()}))
