@@ -227,21 +227,39 @@ def test_one_click_wore_it_and_like_work_once_without_a_login(client, user):
     dressable(user)
     subscribe(user)
     delivery, links = links_of(user)
-    response = client.get(links["wear"])
+    # Opening the link (as a mail scanner does) only asks.
+    page = client.get(links["wear"])
+    assert page.status_code == 200 and "Log this outfit as worn on" in page.content.decode()
+    assert 'method="post"' in page.content.decode() and not Wear.objects.exists()
+    client.get(links["like"])
+    assert not OutfitFeedback.objects.exists() and not OneClickUse.objects.exists()
+    response = client.post(links["wear"])
     assert response.status_code == 200 and "Logged as worn" in response.content.decode()
     worn = set(Wear.objects.values_list("item_id", "worn_on"))
     assert len(worn) == len(delivery.outfit.items.all()) and {day for _, day in worn} == {date(2026, 6, 2)}
-    assert client.get(links["wear"]).status_code == 200  # again: nothing changes
+    assert "used already" in client.post(links["wear"]).content.decode()  # again: nothing changes
     assert "used already" in client.get(links["wear"]).content.decode()
     assert set(Wear.objects.values_list("item_id", "worn_on")) == worn
-    assert client.get(links["like"]).status_code == 200
+    assert client.post(links["like"]).status_code == 200
     assert OutfitFeedback.objects.get().liked
-    client.get(links["dislike"])
+    client.post(links["dislike"])
     assert not OutfitFeedback.objects.get().liked  # the other opinion replaces it, once
-    client.get(links["like"])
+    client.post(links["like"])
     assert not OutfitFeedback.objects.get().liked and OneClickUse.objects.count() == 3
     # No session was made: the rest of the site still asks for a login.
     assert client.get(reverse("closet")).status_code == 302
+
+
+def test_the_one_click_page_asks_in_the_owners_language(client, user):
+    user.language = "ko"
+    user.save(update_fields=["language"])
+    dressable(user)
+    subscribe(user)
+    _, links = links_of(user)
+    page = client.get(links["dislike"]).content.decode()
+    assert "이 코디가 마음에 들지 않는다고" in page and "별로예요" in page
+    assert "이런 코디는 덜 추천할게요" in client.post(links["dislike"]).content.decode()
+    assert OutfitFeedback.objects.get().liked is False
 
 
 def test_expired_tampered_and_misused_links_change_nothing(client, user, monkeypatch):
@@ -253,13 +271,14 @@ def test_expired_tampered_and_misused_links_change_nothing(client, user, monkeyp
     old = oneclick.link(purpose="wear", outfit=delivery.outfit, on=delivery.local_date)
     monkeypatch.setattr(signing.time, "time", real)
     assert client.get(old.removeprefix("https://closet.example.com")).status_code == 410
+    assert client.post(old.removeprefix("https://closet.example.com")).status_code == 410
     tampered = links["wear"][:-3] + ("aaa" if not links["wear"].endswith("aaa/") else "bbb") + "/"
-    assert client.get(tampered).status_code == 400
+    assert client.get(tampered).status_code == 400 and client.post(tampered).status_code == 400
     like_token = links["like"].rstrip("/").rsplit("/", 1)[1]
     assert client.get(reverse("daily-one-click", args=["wear", like_token])).status_code == 400  # another purpose
     assert client.get(reverse("daily-one-click", args=["delete", like_token])).status_code == 404
     forged = signing.dumps({"u": user.pk, "o": str(delivery.outfit.pk), "d": "2026-06-02"}, salt="other")
-    assert client.get(reverse("daily-one-click", args=["wear", forged])).status_code == 400
+    assert client.post(reverse("daily-one-click", args=["wear", forged])).status_code == 400
     assert not Wear.objects.exists() and not OutfitFeedback.objects.exists() and not OneClickUse.objects.exists()
 
 
@@ -269,7 +288,7 @@ def test_a_link_for_someone_elses_outfit_is_not_valid(client, user, other_user):
     delivery, _ = links_of(user)
     token = signing.dumps({"u": other_user.pk, "o": str(delivery.outfit.pk), "d": "2026-06-02"},
                           salt=oneclick.SALT.format(purpose="like"))  # a valid signature, the wrong owner
-    assert client.get(reverse("daily-one-click", args=["like", token])).status_code == 400
+    assert client.post(reverse("daily-one-click", args=["like", token])).status_code == 400
     assert not OutfitFeedback.objects.exists()
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import services as account_services
 from accounts import throttling
@@ -148,27 +148,37 @@ def account_deleted(request):
         "A confirmation mail follows when it is done.")})
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def one_click(request, purpose, token):
-    """A mail's "wore it", "like" or "dislike": no login, that one action only."""
+    """A mail's "wore it", "like" or "dislike": no login, that one action only. Opening the
+    link asks (mail scanners open links too); the button does it."""
     if purpose not in oneclick.PURPOSES:
         raise Http404
     try:
-        used = oneclick.use(purpose=purpose, token=token)
+        if request.method == "POST":
+            used = oneclick.use(purpose=purpose, token=token)
+            outfit, on, already_used = used.outfit, None, not used.first_time
+        else:
+            link = oneclick.check(purpose=purpose, token=token)
+            outfit, on, already_used = link.outfit, link.on, link.used
     except oneclick.LinkExpired:
         return render(request, "wardrobe/data/message.html", {"message": _(
             "This link has expired. Open the outfit in the app instead.")}, status=410)
     except oneclick.LinkInvalid:
         return render(request, "wardrobe/data/message.html", {"message": _(
             "This link is not valid.")}, status=400)
-    if not used.first_time:
-        message = gettext_lazy("This link was used already; nothing changed.")
-    else:
-        message = {"wear": gettext_lazy("Logged as worn that day."),
-                   "like": gettext_lazy("Thanks: you like this outfit."),
-                   "dislike": gettext_lazy("Thanks: outfits like this one will come less often.")}[purpose]
-    with translation.override(used.outfit.owner.language):  # the mail's language
-        response = render(request, "wardrobe/data/message.html", {"message": str(message)})
+    with translation.override(outfit.owner.language):  # the mail's language
+        if already_used:
+            response = render(request, "wardrobe/data/message.html",
+                              {"message": _("This link was used already; nothing changed.")})
+        elif request.method == "POST":
+            response = render(request, "wardrobe/data/message.html", {"message": {
+                "wear": _("Logged as worn that day."),
+                "like": _("Thanks: you like this outfit."),
+                "dislike": _("Thanks: outfits like this one will come less often.")}[purpose]})
+        else:
+            response = render(request, "wardrobe/data/one_click.html", {
+                "purpose": purpose, "outfit": outfit, "on": on})
     response["Referrer-Policy"] = "no-referrer"  # the token stays out of other sites' logs
     response["X-Robots-Tag"] = "noindex"
     return response

@@ -4,6 +4,7 @@ Each link is signed (django.core.signing) with a salt of its own purpose, so a "
 link cannot be used as a "wore it" one; it expires; and its first use is recorded (a
 digest of the token, unique), so a second click changes nothing. It does that one thing
 for that one outfit of that one person: no session, no other page, nothing else.
+Opening a link only asks (`check`); the page's button does it (`use`).
 """
 
 import hashlib
@@ -60,16 +61,40 @@ def _read(purpose: str, token: str) -> dict:
         raise LinkInvalid
 
 
+@dataclass(frozen=True)
+class Link:
+    outfit: Outfit
+    on: date
+    used: bool
+
+
+def check(*, purpose: str, token: str) -> Link:
+    """What the link would do, changing nothing: mail scanners open every link they see,
+    so opening one only asks; the page's button does it. LinkInvalid or LinkExpired otherwise."""
+    payload = _read(purpose, token)
+    return Link(outfit=_outfit(payload), on=date.fromisoformat(payload["d"]),
+                used=OneClickUse.objects.filter(digest=_digest(token)).exists())
+
+
+def _outfit(payload: dict) -> Outfit:
+    outfit = Outfit.objects.filter(pk=payload.get("o"), owner_id=payload.get("u")).select_related("owner").first()
+    if outfit is None:
+        raise LinkInvalid
+    return outfit
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def use(*, purpose: str, token: str) -> Used:
     """Does what the link says, once. LinkInvalid or LinkExpired otherwise."""
     payload = _read(purpose, token)
     with transaction.atomic():
-        outfit = Outfit.objects.filter(pk=payload.get("o"), owner_id=payload.get("u")).first()
-        if outfit is None:
-            raise LinkInvalid
+        outfit = _outfit(payload)
         try:
             with transaction.atomic():
-                OneClickUse.objects.create(digest=hashlib.sha256(token.encode()).hexdigest(), purpose=purpose)
+                OneClickUse.objects.create(digest=_digest(token), purpose=purpose)
         except IntegrityError:
             return Used(outfit=outfit, first_time=False)
         if purpose == "wear":
