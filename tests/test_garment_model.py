@@ -120,6 +120,20 @@ def test_cross_validation_trains_one_model_per_fold_and_resumes(tmp_path, capsys
                  "--from-cv", str(out), "--folds", "2", "--repeats", "1", "--dry-run", "--json")
     calibration = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["calibration"]
     assert calibration["photos"] == len(held_out) and calibration["model_file"] == "cross-validation of 2 folds"
+    # The shipped model then trains on every photo; its card carries the cross-validation.
+    final = tmp_path / "final"
+    final.mkdir()
+    (final / "cross_validation.json").write_text((out / "cv.json").read_text())
+    call_command("train_garment_model", "--data", str(GARMENT_DATA), "--out", str(final),
+                 "--cache-dir", str(tmp_path / "cache"), "--epochs", "1", "--image-size", "64",
+                 "--train-size", "64", "--batch-size", "4", "--val-share", "0")
+    metadata = json.loads((final / "metadata.json").read_text())
+    assert metadata["train_count"] == len(held_out) and metadata["val_count"] == 0 and "validation" not in metadata
+    assert metadata["duplicate_similarity"]["measured_on"] == "training photos"
+    assert set(metadata["history"][0]) == {"epoch", "loss", "train_top1", "seconds"}
+    card = (final / "MODEL_CARD.md").read_text()
+    assert "## Cross-validation (sender-grouped)" in card and f"None: trained on all {len(held_out)} photos" in card
+    assert summary["command"] in card and "## Validation metrics" not in card
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,7 @@ from inference.training.metrics import classification_report
 PIXEL_MEAN = 127.0
 PIXEL_STD = 128.0
 EMBEDDING_DIM = 256
+DUPLICATE_SAMPLE = 1000  # training photos the same-shot threshold is measured on, without validation
 
 
 @dataclass
@@ -235,19 +236,16 @@ def train(config: TrainConfig, log: Callable[[str], None] = print, command: str 
             seen += len(batch_index)
             loss_sum += loss.item() * len(batch_index)
             correct += int((logits.argmax(1) == targets).sum())
-        model = averaged.module.eval()
-        val_probabilities = np.mean([_batched_outputs(lambda x: torch.softmax(model(x.to(device)), 1).cpu(), pixels)
-                                     for pixels in val_pixels], axis=0)
-        val_report = _report(val_targets, val_probabilities, classes, val_photos)
-        history.append({
-            "epoch": epoch, "loss": round(loss_sum / max(seen, 1), 4),
-            "train_top1": round(correct / max(seen, 1), 4),
-            **{key: val_report[key] for key in ("top1", "top3", "macro_f1", "top1_main10", "top3_main10")},
-            "seconds": round(time.monotonic() - epoch_started),
-        })
-        log("epoch {epoch}/{total}: loss {loss} train top1 {train_top1} | val top1 {top1} top3 {top3} "
-            "macro F1 {macro_f1} main10 top1 {top1_main10} top3 {top3_main10} ({seconds}s)".format(
-                total=config.epochs, **history[-1]))
+        row = {"epoch": epoch, "loss": round(loss_sum / max(seen, 1), 4), "train_top1": round(correct / max(seen, 1), 4)}
+        if val_photos:
+            model = averaged.module.eval()
+            val_probabilities = np.mean([_batched_outputs(lambda x: torch.softmax(model(x.to(device)), 1).cpu(), pixels)
+                                         for pixels in val_pixels], axis=0)
+            val_report = _report(val_targets, val_probabilities, classes, val_photos)
+            row.update({key: val_report[key] for key in ("top1", "top3", "macro_f1", "top1_main10", "top3_main10")})
+        history.append({**row, "seconds": round(time.monotonic() - epoch_started)})
+        log(f"epoch {epoch}/{config.epochs}: " + ", ".join(f"{key} {value}" for key, value in history[-1].items()
+                                                         if key != "epoch"))
 
     net = averaged.module.cpu().eval()
     train_plain = load_views(train_photos, views=views, size=config.image_size)
@@ -277,27 +275,45 @@ def train(config: TrainConfig, log: Callable[[str], None] = print, command: str 
     }
     (config.out_dir / "metadata.json").write_text(json.dumps(metadata, indent=1, ensure_ascii=False) + "\n")
     classifier = GarmentClassifier(config.out_dir)
-    val_views = [views(p, _open(p)) for p in val_photos]
-    outputs = classifier.predict(val_views)
-    probabilities = np.array([o.probabilities for o in outputs]).reshape(len(val_photos), len(classes))
-    report = _report(val_targets, probabilities, classes, val_photos)
-    metadata["validation"] = report
-    embeddings = np.array([o.embedding for o in outputs]).reshape(len(val_photos), -1)
-    # What cross-validation compares: the product's outputs with and without mirrored views.
-    mirrored = classifier.predict([[*v, *(ImageOps.mirror(view) for view in v)] for v in val_views])
-    np.savez_compressed(
-        config.out_dir / "validation_outputs.npz", image_ids=np.array([p.image_id for p in val_photos]),
-        senders=np.array([p.sender for p in val_photos]), labels=np.array([p.label for p in val_photos]),
-        targets=np.array(val_targets), probabilities=probabilities,
-        probabilities_mirror=np.array([o.probabilities for o in mirrored]).reshape(len(val_photos), len(classes)),
-        embeddings=embeddings, classes=np.array(classes))
-    metadata["duplicate_similarity"] = calibrate_duplicates(config.out_dir, val_photos, embeddings, segment, rng, log)
+    if val_photos:
+        embeddings = _measure_validation(classifier, config.out_dir, val_photos, val_targets, views, metadata)
+        duplicate_photos = val_photos
+    else:
+        # Trained on every photo (cross_validate_garment_model estimates the recipe): the
+        # same-shot threshold comes from training photos, which look more alike to the
+        # model than new ones, so it errs on the strict side.
+        duplicate_photos = [train_photos[i] for i in sorted(
+            rng.choice(len(train_photos), min(DUPLICATE_SAMPLE, len(train_photos)), replace=False))]
+        embeddings = np.array([o.embedding for o in classifier.predict([views(p, _open(p)) for p in duplicate_photos])])
+    metadata["duplicate_similarity"] = calibrate_duplicates(config.out_dir, duplicate_photos, embeddings, segment, rng, log)
+    metadata["duplicate_similarity"]["measured_on"] = "validation photos" if val_photos else "training photos"
     metadata["training_seconds"] = round(time.monotonic() - started)
     (config.out_dir / "metadata.json").write_text(json.dumps(metadata, indent=1, ensure_ascii=False) + "\n")
-    log(f"validation (exported model): top1 {report['top1']} top3 {report['top3']} "
-        f"main10 top1 {report['top1_main10']} top3 {report['top3_main10']} macro F1 {report['macro_f1']}")
+    if report := metadata.get("validation"):
+        log(f"validation (exported model): top1 {report['top1']} top3 {report['top3']} "
+            f"main10 top1 {report['top1_main10']} top3 {report['top3_main10']} macro F1 {report['macro_f1']}")
     log(f"wrote {onnx_path} ({onnx_path.stat().st_size / 1e6:.1f} MB) in {metadata['training_seconds']}s")
     return metadata
+
+
+def _measure_validation(classifier, out_dir: Path, photos, targets, views, metadata) -> np.ndarray:
+    """The exported file through the product's classifier on the validation photos: the
+    report goes into the metadata; every photo's outputs, with and without mirrored views,
+    into validation_outputs.npz (what cross-validation compares). Returns the embeddings."""
+    classes = classifier.classes
+    photo_views = [views(p, _open(p)) for p in photos]
+    outputs = classifier.predict(photo_views)
+    probabilities = np.array([o.probabilities for o in outputs]).reshape(len(photos), len(classes))
+    metadata["validation"] = _report(targets, probabilities, classes, photos)
+    embeddings = np.array([o.embedding for o in outputs]).reshape(len(photos), -1)
+    mirrored = classifier.predict([[*v, *(ImageOps.mirror(view) for view in v)] for v in photo_views])
+    np.savez_compressed(
+        out_dir / "validation_outputs.npz", image_ids=np.array([p.image_id for p in photos]),
+        senders=np.array([p.sender for p in photos]), labels=np.array([p.label for p in photos]),
+        targets=np.array(targets), probabilities=probabilities,
+        probabilities_mirror=np.array([o.probabilities for o in mirrored]).reshape(len(photos), len(classes)),
+        embeddings=embeddings, classes=np.array(classes))
+    return embeddings
 
 
 def _report(targets, probabilities, classes, photos):

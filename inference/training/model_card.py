@@ -8,6 +8,8 @@ from inference.training.labels import DATASET_LABEL_TO_CLASS, MAIN_LABELS
 from inference.training.metrics import format_report
 
 COMPARISON_FILE = "input_modes.json"
+# cv.json of cross_validate_garment_model, copied beside a model trained on every photo.
+CROSS_VALIDATION_FILE = "cross_validation.json"
 # Earlier full-length runs of the recipe whose validation curves set the number of epochs.
 EARLIER_RUNS_FILE = "earlier_runs.json"
 
@@ -15,7 +17,7 @@ EARLIER_RUNS_FILE = "earlier_runs.json"
 def write_model_card(out_dir: Path, metadata: dict, *, command: str) -> Path:
     out_dir = Path(out_dir)
     onnx_path = out_dir / "garment.onnx"
-    report = metadata["validation"]
+    report = metadata.get("validation")  # none when trained on every photo
     config = metadata["train_config"]
     duplicate = metadata.get("duplicate_similarity", {})
     lines = [
@@ -57,16 +59,28 @@ def write_model_card(out_dir: Path, metadata: dict, *, command: str) -> Path:
         "",
         "## Split",
         "",
-        f"By `sender_id`, never at random: senders are ordered by a hash seeded with {config['seed']} and "
-        f"go to validation until it holds {config['val_share']:.0%} of the photos. "
-        f"{metadata['train_count']} training photos, {metadata['val_count']} validation photos.",
-        "",
-        "| class | training photos | validation photos |",
-        "|---|---|---|",
     ]
-    val_counts = {name: scores["support"] for name, scores in report["per_class"].items()}
-    for name in report["classes"]:
-        lines.append(f"| `{name}` | {metadata['train_class_counts'].get(name, 0)} | {val_counts.get(name, 0)} |")
+    if report:
+        lines += [
+            f"By `sender_id`, never at random: senders are ordered by a hash seeded with {config['seed']} and "
+            f"go to validation until it holds {config['val_share']:.0%} of the photos. "
+            f"{metadata['train_count']} training photos, {metadata['val_count']} validation photos.",
+            "",
+            "| class | training photos | validation photos |",
+            "|---|---|---|",
+        ]
+        val_counts = {name: scores["support"] for name, scores in report["per_class"].items()}
+        for name in report["classes"]:
+            lines.append(f"| `{name}` | {metadata['train_class_counts'].get(name, 0)} | {val_counts.get(name, 0)} |")
+    else:
+        lines += [
+            f"None: trained on all {metadata['train_count']} photos. What the recipe does for senders it never "
+            "saw is measured by sender-grouped cross-validation (below), before this training.",
+            "",
+            "| class | training photos |",
+            "|---|---|",
+        ]
+        lines += [f"| `{name}` | {count} |" for name, count in sorted(metadata["train_class_counts"].items())]
     lines += [
         "",
         "## Training",
@@ -86,14 +100,21 @@ def write_model_card(out_dir: Path, metadata: dict, *, command: str) -> Path:
         "inference (cheaper, and testing larger helps). Garment masks come from U2-Net-p and are cached.",
         f"Took {metadata['training_seconds'] / 60:.0f} minutes on this machine's 2-core CPU.",
         "",
-        "| epoch | loss | train top-1 | val top-1 | val top-3 | val macro F1 | main-10 top-1 | main-10 top-3 |",
-        "|---|---|---|---|---|---|---|---|",
     ]
-    for row in metadata["history"]:
-        lines.append("| {epoch} | {loss} | {train_top1} | {top1} | {top3} | {macro_f1} | {top1_main10} | {top3_main10} |"
-                     .format(**row))
-    for run in (_recorded(out_dir, EARLIER_RUNS_FILE) or {}).get("runs", []):
-        lines += _earlier_run_section(run, config["epochs"], report)
+    if report:
+        lines += ["| epoch | loss | train top-1 | val top-1 | val top-3 | val macro F1 | main-10 top-1 | main-10 top-3 |",
+                  "|---|---|---|---|---|---|---|---|"]
+        lines += ["| {epoch} | {loss} | {train_top1} | {top1} | {top3} | {macro_f1} | {top1_main10} | {top3_main10} |"
+                  .format(**row) for row in metadata["history"]]
+        for run in (_recorded(out_dir, EARLIER_RUNS_FILE) or {}).get("runs", []):
+            lines += _earlier_run_section(run, config["epochs"], report)
+    else:
+        lines += ["| epoch | loss | train top-1 |", "|---|---|---|"]
+        lines += ["| {epoch} | {loss} | {train_top1} |".format(**row) for row in metadata["history"]]
+    if cross_validation := _recorded(out_dir, CROSS_VALIDATION_FILE):
+        from inference.training.garment_cv import card_section
+
+        lines += ["", *card_section(cross_validation)]
     comparison = _recorded(out_dir, COMPARISON_FILE)
     if comparison:
         results = comparison["results"]
@@ -126,21 +147,9 @@ def write_model_card(out_dir: Path, metadata: dict, *, command: str) -> Path:
             *comparison["commands"],
             "```",
         ]
+    if report:
+        lines += _validation_section(report)
     lines += [
-        "",
-        "## Validation metrics (the exported ONNX file, through the product's classifier)",
-        "",
-        f"- top-1 **{report['top1']}**, top-3 **{report['top3']}**, macro F1 **{report['macro_f1']}** "
-        f"({report['count']} photos)",
-        f"- main 10 labels ({', '.join(MAIN_LABELS)}): top-1 **{report['top1_main10']}**, "
-        f"top-3 **{report['top3_main10']}** ({report['count_main10']} photos)",
-        "",
-        "```",
-        format_report(report),
-        "```",
-        "",
-        "Reproduce on any folder in the dataset's layout: "
-        "`python manage.py evaluate_garment_model --data DIR [--json]`.",
         "",
         "## Duplicate photos",
         "",
@@ -154,7 +163,7 @@ def write_model_card(out_dir: Path, metadata: dict, *, command: str) -> Path:
             "percentile of pairs of different photos by one sender (same room, same light: the hardest case); "
             f"{duplicate['false_match_rate_same_sender']:.4%} of those {duplicate['pairs']['negative']} pairs are "
             f"flagged ({duplicate['false_match_rate_without_colors']:.4%} would be without the colour check). "
-            "A re-shot copy of a validation photo (crop up to 6% a side, brightness ±15%, 80% scale, JPEG "
+            f"A re-shot copy of one of the {duplicate.get('measured_on', 'validation photos')} (crop up to 6% a side, brightness ±15%, 80% scale, JPEG "
             f"quality 70), run through the product's pipeline, is caught {duplicate['recall_on_reshot_copies']:.1%} "
             f"of the time ({duplicate['pairs']['positive']} copies).")
     else:
@@ -174,6 +183,25 @@ def write_model_card(out_dir: Path, metadata: dict, *, command: str) -> Path:
     path = out_dir / "MODEL_CARD.md"
     path.write_text("\n".join(lines))
     return path
+
+
+def _validation_section(report: dict) -> list[str]:
+    return [
+        "",
+        "## Validation metrics (the exported ONNX file, through the product's classifier)",
+        "",
+        f"- top-1 **{report['top1']}**, top-3 **{report['top3']}**, macro F1 **{report['macro_f1']}** "
+        f"({report['count']} photos)",
+        f"- main 10 labels ({', '.join(MAIN_LABELS)}): top-1 **{report['top1_main10']}**, "
+        f"top-3 **{report['top3_main10']}** ({report['count_main10']} photos)",
+        "",
+        "```",
+        format_report(report),
+        "```",
+        "",
+        "Reproduce on any folder in the dataset's layout: "
+        "`python manage.py evaluate_garment_model --data DIR [--json]`.",
+    ]
 
 
 def _input_text(mode: str) -> str:
