@@ -68,7 +68,7 @@ def fake_result(*, category="hoodie", confidence=0.9, colors=None, phash="0f0f0f
     jpeg, png, webp = image_bytes("JPEG"), image_bytes("PNG"), image_bytes("WEBP")
     return PipelineResult(
         fields=fields,
-        artifacts={"image": jpeg, "thumb_small": jpeg, "thumb_medium": jpeg, "cutout": webp, "mask": png},
+        artifacts={"image": jpeg, "thumb_small": jpeg, "thumb_medium": jpeg, "cutout": webp, "cutout_small": webp, "mask": png},
         embedding=Embedding(embedding if embedding is not None else unit_vector(1, 0),
                             "garment-test@v-test", duplicate_similarity),
         steps=steps, step_outputs=outputs, confidences={"garment": confidence},

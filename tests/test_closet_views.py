@@ -73,8 +73,13 @@ def test_closet_grid_shows_cutouts_or_photos_and_paginates(alice_client, user):
     items = [ready_item(user) for _ in range(3)]
     response = alice_client.get(reverse("closet"))
     html = response.content.decode()
-    assert reverse("item-media", args=[items[0].pk, "cutout"]) in html  # a garment on a calm background
+    # A garment on a calm background, in the small cut-out made for grids.
+    assert reverse("item-media", args=[items[0].pk, "cutout-small"]) in html
     assert reverse("item-media", args=[items[0].pk, "small"]) not in html
+    assert reverse("item-media", args=[items[0].pk, "cutout"]) not in html
+    Item.objects.filter(pk=items[1].pk).update(cutout_small="")  # processed before small cut-outs existed
+    html = alice_client.get(reverse("closet")).content.decode()
+    assert reverse("item-media", args=[items[1].pk, "cutout"]) in html
     user.show_photos = True
     user.save()
     html = alice_client.get(reverse("closet")).content.decode()
@@ -232,7 +237,7 @@ def test_one_tap_confirm_and_fine_type(alice_client, user):
 
 def test_delete_asks_first_then_removes_the_files(alice_client, user, media_storage, django_capture_on_commit_callbacks):
     item = ready_item(user)
-    assert len(stored_media(media_storage)) == 6
+    assert len(stored_media(media_storage)) == 7
     confirm = alice_client.get(reverse("item-delete", args=[item.pk]))
     assert confirm.status_code == 200 and Item.objects.filter(pk=item.pk).exists()
     with django_capture_on_commit_callbacks(execute=True):

@@ -65,6 +65,8 @@ def test_segmentation_finds_the_garment_and_cuts_it_out():
     cutout = Image.open(io.BytesIO(result.artifacts["cutout"]))
     alpha = np.asarray(cutout.getchannel("A"))
     assert cutout.mode == "RGBA" and alpha.min() == 0 and alpha.max() == 255
+    small = Image.open(io.BytesIO(result.artifacts["cutout_small"]))  # for grids: a few KB, not the large one
+    assert small.mode == "RGBA" and max(small.size) == min(pipeline.THUMB_SMALL_SIDE, max(cutout.size))
     mask = np.asarray(Image.open(io.BytesIO(result.artifacts["mask"])))
     assert 0.1 < (mask > 127).mean() < 0.9
     assert result.model_versions["segment"].startswith("u2netp@")

@@ -33,7 +33,7 @@ def test_results_fill_the_item_and_record_every_model(user):
     assert [c["name"] for c in item.colors] == ["navy"]
     assert item.color_mask == taxonomy.bit("navy", taxonomy.COLORS)
     assert [s.code for s in item.seasons] == list(taxonomy.CATEGORY_BY_CODE["hoodie"].seasons)
-    assert item.thumb_small and item.cutout and item.mask and item.image
+    assert item.thumb_small and item.cutout and item.cutout_small and item.mask and item.image
     assert item.embedding_version == "garment-test@v-test"
     predictions = {p.step: p for p in Prediction.objects.filter(item=item)}
     assert set(predictions) == {"normalize", "segment", "colors", "phash", "garment", "defects", "grade", "caption"}

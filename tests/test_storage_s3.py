@@ -191,7 +191,7 @@ def test_processing_results_are_written_to_the_bucket(user, s3_media, media_stor
     artifacts = fake_result().artifacts
     expected = {"original": artifacts["image"], **artifacts}  # make_item's original is the same JPEG
     stored = s3_media.objects()
-    assert set(stored) == set(item.stored_files()) and len(stored) == 6
+    assert set(stored) == set(item.stored_files()) and len(stored) == 7
     for field in Item.MEDIA_FIELDS:
         name = getattr(item, field).name
         assert name.startswith(f"items/{user.pk}/{item.pk}/")
@@ -253,7 +253,7 @@ def test_deleting_an_item_removes_its_objects_from_the_bucket(
     item = ready_item(user)
     kept = ready_item(user)
     assert s3_media.keys() == set(item.stored_files()) | set(kept.stored_files())
-    assert len(set(item.stored_files())) == 6
+    assert len(set(item.stored_files())) == 7
     with django_capture_on_commit_callbacks(execute=True):
         response = alice_client.post(reverse("item-delete", args=[item.pk]))
     assert response.status_code == 302

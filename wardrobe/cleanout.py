@@ -46,7 +46,7 @@ NEAR_DUPLICATE_SIMILARITY = 0.85
 SHOP_PRODUCTS = 3
 SHOP_CANDIDATES = 200
 HISTORY_SHOWN = 20
-ITEM_FIELDS = ("id", "category", "group", "thumb_small", "cutout", "colors", "created_at", "grade", "reviewed_grade",
+ITEM_FIELDS = ("id", "category", "group", "thumb_small", "cutout", "cutout_small", "colors", "created_at", "grade", "reviewed_grade",
                "cleanout", "duplicate_of_id", "season_mask", "style_mask", "embedding", "embedding_version")
 
 
@@ -59,6 +59,7 @@ class Row:
     group: str
     thumb_small: str
     cutout: str
+    cutout_small: str
     colors: list
     created_at: object
     grade: str

@@ -171,7 +171,7 @@ DECIDED_MESSAGES = {
 @require_POST
 def cleanout_decide(request, item_id):
     item = get_object_or_404(selectors.items_of(request.user).only(
-        "id", "owner", "category", "thumb_small", "cutout", "cleanout"), pk=item_id)
+        "id", "owner", "category", "thumb_small", "cutout", "cutout_small", "cleanout"), pk=item_id)
     decision = request.POST.get("decision", "")
     if decision not in cleanout.DECISIONS:
         return HttpResponse(_("Unknown decision."), status=400)

@@ -39,6 +39,7 @@ class ItemFigure:
     category: str
     thumb_small: str
     cutout: str
+    cutout_small: str
     wears: int = 0
     last_worn: date | None = None
     price: Decimal | None = None
@@ -112,7 +113,7 @@ class Insights:
 
 
 ROW_FIELDS = ("id", "category", "group", "colors", "season_mask", "purchase_price", "created_at", "grade",
-              "reviewed_grade", "cleanout", "thumb_small", "cutout")
+              "reviewed_grade", "cleanout", "thumb_small", "cutout", "cutout_small")
 
 
 def _month_start(day: date, back: int = 0) -> date:
@@ -170,7 +171,7 @@ def insights(*, owner, today: date | None = None) -> Insights:
     unworn_before = today - timedelta(days=UNWORN_DAYS)
     first_month = _month_start(today, MONTHS_SHOWN - 1)
     for (pk, category, group, colors, season_mask, price, created_at, grade, reviewed_grade, cleanout,
-         thumb_small, cutout, count, last) in rows:
+         thumb_small, cutout, cutout_small, count, last) in rows:
         result.wears_total += count
         if cleanout in LEFT_DECISIONS:
             result.left += 1
@@ -197,7 +198,7 @@ def insights(*, owner, today: date | None = None) -> Insights:
             months[added.replace(day=1)] += 1
         else:
             result.added_earlier += 1
-        figure = ItemFigure(pk=pk, category=category, thumb_small=thumb_small, cutout=cutout, wears=count,
+        figure = ItemFigure(pk=pk, category=category, thumb_small=thumb_small, cutout=cutout, cutout_small=cutout_small, wears=count,
                             last_worn=last, price=price)
         figures.append((figure, added))
         if price is not None:

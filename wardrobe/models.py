@@ -29,7 +29,7 @@ class Item(models.Model):
         "category", "colors", "seasons", "styles", "brand", "size",
         "purchase_price", "purchase_date", "notes", "grade", "defects", "caption_ko", "caption_en",
     )
-    MEDIA_FIELDS = ("original", "image", "thumb_small", "thumb_medium", "cutout", "mask")
+    MEDIA_FIELDS = ("original", "image", "thumb_small", "thumb_medium", "cutout", "cutout_small", "mask")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="items")
@@ -54,6 +54,7 @@ class Item(models.Model):
     thumb_small = models.FileField(upload_to=media_path, max_length=255, blank=True)
     thumb_medium = models.FileField(upload_to=media_path, max_length=255, blank=True)
     cutout = models.FileField(upload_to=media_path, max_length=255, blank=True)
+    cutout_small = models.FileField(upload_to=media_path, max_length=255, blank=True)  # for grids and strips
     mask = models.FileField(upload_to=media_path, max_length=255, blank=True)
     stored_bytes = models.BigIntegerField(default=0, editable=False)  # all its files, for the owner's quota
 

@@ -14,7 +14,7 @@ from wardrobe.models import Item
 
 PER_SLOT = 4
 SHOP_PRODUCTS = 3
-CARD_FIELDS = ("id", "owner", "category", "group", "cutout", "thumb_small", "purchase_price", "colors")
+CARD_FIELDS = ("id", "owner", "category", "group", "cutout", "cutout_small", "thumb_small", "purchase_price", "colors")
 
 
 @dataclass

@@ -14,7 +14,7 @@ from wardrobe.similarity import nearest_items
 
 GRID_FIELDS = (
     "id", "owner", "status", "failure_reason", "category", "group", "category_confidence",
-    "thumb_small", "cutout", "colors", "original_name", "created_at", "status_changed_at", "duplicate_of", "grade",
+    "thumb_small", "cutout", "cutout_small", "colors", "original_name", "created_at", "status_changed_at", "duplicate_of", "grade",
 )
 
 
@@ -214,7 +214,7 @@ def reviewed_captions(*, languages=("ko", "en")):
 
 # --- Outfits ------------------------------------------------------------------------------
 
-OUTFIT_ITEM_FIELDS = ("id", "owner", "category", "group", "cutout", "thumb_small", "purchase_price", "colors",
+OUTFIT_ITEM_FIELDS = ("id", "owner", "category", "group", "cutout", "cutout_small", "thumb_small", "purchase_price", "colors",
                       "caption_ko", "caption_en")
 SLOT_ORDER = {"hat": 0, "outerwear": 1, "top": 2, "onepiece": 2, "bottom": 3, "shoes": 4}
 

@@ -35,6 +35,7 @@ ARTIFACT_FILES = {
     "thumb_small": "small.jpg",
     "thumb_medium": "medium.jpg",
     "cutout": "cutout.webp",
+    "cutout_small": "cutout_small.webp",
     "mask": "mask.png",
 }
 # Editable field -> the columns that hold it.

@@ -17,7 +17,7 @@ from wardrobe.models import Item, Lookbook, Outfit, OutfitItem, OutfitPlan
 from wardrobe.selectors import has_bit
 
 STUDIO_SLOTS = ("top", "bottom", "onepiece", "outerwear", "shoes", "hat", scorer.ACCESSORY)
-PICKER_FIELDS = ("id", "owner", "category", "group", "cutout", "thumb_small", "colors", "season_mask", "style_mask",
+PICKER_FIELDS = ("id", "owner", "category", "group", "cutout", "cutout_small", "thumb_small", "colors", "season_mask", "style_mask",
                  "purchase_price", "last_worn_on", "available")
 MAX_TRIP_DAYS = 31
 SWAP_CHOICES = 5

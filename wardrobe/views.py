@@ -23,7 +23,7 @@ QUEUE_AWAY_NOTICE = gettext_lazy("Your photos are saved. The processing queue is
 ALTERNATIVE_MIN_PROBABILITY = 0.05
 MEDIA_KINDS = {
     "original": "original", "image": "image", "small": "thumb_small",
-    "medium": "thumb_medium", "cutout": "cutout", "mask": "mask",
+    "medium": "thumb_medium", "cutout": "cutout", "cutout-small": "cutout_small", "mask": "mask",
 }
 
 
