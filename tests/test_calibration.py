@@ -176,6 +176,12 @@ def test_the_command_fits_writes_the_temperature_and_draws_the_plot(tmp_path, ca
     assert metadata["calibration"]["review"]["table"] and "parameters" in metadata["personalisation"]
     assert Image.open(model_dir / "reliability.png").size[0] > 500
     assert any(line.startswith("threshold") for line in out)
+    # The card is written from what was recorded: a rewritten card keeps these sections.
+    call_command("train_garment_model", "--out", str(model_dir), "--card-only")
+    card = (model_dir / "MODEL_CARD.md").read_text()
+    assert f"**T = {report['temperature']}**" in card and "## Review threshold" in card
+    chosen = metadata["calibration"]["review"]["chosen"]["threshold"]
+    assert f"Chosen: **{chosen:.2f}**" in card and "## Personalisation" in card
     # A second run reads the photos' outputs from the cache and fits the same.
     call_command("calibrate_garment_model", "--data", str(GARMENT_DATA), "--model-dir", str(model_dir),
                  "--cache-dir", str(tmp_path / "cache"), "--folds", "2", "--repeats", "1", "--dry-run", "--json")

@@ -168,6 +168,9 @@ def write_model_card(out_dir: Path, metadata: dict, *, command: str) -> Path:
             f"of the time ({duplicate['pairs']['positive']} copies).")
     else:
         lines.append(f"Not measured (too few validation photos); threshold {duplicate.get('threshold')}.")
+    from inference.training import calibration_card
+
+    lines += calibration_card.sections(metadata)
     lines += [
         "",
         "## Limits",
