@@ -5,49 +5,21 @@ Needs Debian's chromium (/usr/bin/chromium, or CHROMIUM_PATH); skipped without i
 except in CI (REQUIRE_SERVICES=1), where .ci/run installs it.
 """
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
-from django.db import connections
 
-from tests.conftest import photo_path, require_services
+from tests.browsers import SHOTS, phone_page
+from tests.conftest import photo_path
 from wardrobe.models import Item
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
 @pytest.fixture
 def browser_page(monkeypatch):
-    if not Path(CHROMIUM).exists():
-        if require_services():
-            pytest.fail(f"Chromium not found at {CHROMIUM}")
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM checks are synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"])
-        # A phone-sized window: most people photograph clothes with their phone.
-        context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                                      locale="en-US", is_mobile=True, has_touch=True)
-        page = context.new_page()
-        page.set_default_timeout(20_000)
+    # A phone-sized window: most people photograph clothes with their phone.
+    with phone_page(monkeypatch, width=390, height=844) as page:
         yield page
-        # Inside sync_playwright the test runs in a greenlet whose database connections
-        # Django's teardown does not see; left open, they keep PostgreSQL from dropping
-        # the test database.
-        connections.close_all()
-        context.close()
-        browser.close()
 
 
 def log_in(page, live_server, username: str) -> None:

@@ -7,48 +7,24 @@ except in CI (REQUIRE_SERVICES=1).
 """
 
 import json
-import os
-import shutil
-from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connections
 from django.test import Client
 
-from tests.conftest import require_services
+from tests.browsers import SHOTS, phone_page
 from tests.test_closet_views import ready_item
 
 pytestmark = [pytest.mark.browser]
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 WIDTH = 360
 
 
 @pytest.fixture
 def browser_page(monkeypatch):
-    if not Path(CHROMIUM).exists():
-        if require_services():
-            pytest.fail(f"Chromium not found at {CHROMIUM}")
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"])
-        # A small Android phone: 360 CSS pixels wide.
-        context = browser.new_context(viewport={"width": WIDTH, "height": 740}, device_scale_factor=2,
-                                      locale="en-US", is_mobile=True, has_touch=True)
-        page = context.new_page()
-        page.set_default_timeout(20_000)
+    # A small Android phone: 360 CSS pixels wide.
+    with phone_page(monkeypatch, width=WIDTH, height=740) as page:
         yield page
-        connections.close_all()
-        context.close()
-        browser.close()
 
 
 def sign_in(page, live_server, user):
