@@ -123,6 +123,8 @@ def model_copy(tmp_path, temperature=None, mirror=False):
     metadata = json.loads((DEFAULT_WEIGHTS_DIR / "metadata.json").read_text())
     metadata.pop("temperature", None)
     metadata["test_time_mirror"] = mirror
+    # As a model trained with a validation split (the shipped one trained on every photo).
+    metadata["train_config"]["val_share"] = 0.2
     if temperature is not None:
         metadata["temperature"] = temperature
     (folder / "metadata.json").write_text(json.dumps(metadata))

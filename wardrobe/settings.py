@@ -269,7 +269,7 @@ MAX_PROCESSING_ATTEMPTS = env_int("MAX_PROCESSING_ATTEMPTS", 3)
 # A worker takes up to this many queued photos at once, so the models run in batches.
 PROCESSING_BATCH_SIZE = env_int("PROCESSING_BATCH_SIZE", 8)
 # Model outputs below this confidence send an item to the admins' review queue.
-REVIEW_CONFIDENCE_THRESHOLD = env_float("REVIEW_CONFIDENCE_THRESHOLD", 0.85)
+REVIEW_CONFIDENCE_THRESHOLD = env_float("REVIEW_CONFIDENCE_THRESHOLD", 0.70)
 # A stain or damage box the detector is less sure of than this sends the item to review.
 REVIEW_DEFECT_CONFIDENCE_THRESHOLD = env_float("REVIEW_DEFECT_CONFIDENCE_THRESHOLD", 0.5)
 # Items less alike than this (cosine of embeddings) are not shown as "similar".

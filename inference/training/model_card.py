@@ -23,8 +23,9 @@ def write_model_card(out_dir: Path, metadata: dict, *, command: str) -> Path:
     lines = [
         "# Garment model card",
         "",
-        f"- Model: `{metadata['name']}`, version `{file_digest(onnx_path)}` (first 12 hex digits of the "
-        f"ONNX file's SHA-256; every stored prediction carries it).",
+        f"- Model: `{metadata['name']}`, version `{_version(onnx_path, metadata)}` (first 12 hex digits of the "
+        "ONNX file's SHA-256, then `-mirror` and `-T<temperature>` when they apply; every stored prediction "
+        "carries it).",
         f"- File: `garment.onnx`, {onnx_path.stat().st_size / 1e6:.1f} MB, served with onnxruntime "
         "(CUDA when present, else CPU). Outputs class probabilities and a "
         f"{metadata['embedding_dim']}-d L2-normalised embedding.",
@@ -33,7 +34,9 @@ def write_model_card(out_dir: Path, metadata: dict, *, command: str) -> Path:
         f"{config['frozen_blocks']} blocks fine-tuned; the embedding is the pooled feature "
         "projected on its principal axes (fitted on the training photos).",
         f"- Input: `{metadata['input_mode']}` — " + _input_text(metadata["input_mode"])
-        + f", squashed to {metadata['image_size']}x{metadata['image_size']}.",
+        + f", squashed to {metadata['image_size']}x{metadata['image_size']}"
+        + ("; in use their mirror images too, averaged into the probabilities (not the embedding), as "
+           "cross-validation chose (below)." if metadata.get("test_time_mirror") else "."),
         "",
         "## Data",
         "",
@@ -205,6 +208,13 @@ def _validation_section(report: dict) -> list[str]:
         "Reproduce on any folder in the dataset's layout: "
         "`python manage.py evaluate_garment_model --data DIR [--json]`.",
     ]
+
+
+def _version(onnx_path: Path, metadata: dict) -> str:
+    """As GarmentClassifier reports it."""
+    temperature = float(metadata.get("temperature", 1.0))
+    return (file_digest(onnx_path) + ("-mirror" if metadata.get("test_time_mirror") else "")
+            + (f"-T{temperature:g}" if temperature != 1.0 else ""))
 
 
 def _input_text(mode: str) -> str:

@@ -44,7 +44,8 @@ class Command(BaseCommand):
         else:
             photos = cal.validation_photos(data_dir, metadata)
             if len({p.sender for p in photos}) < options["folds"]:
-                raise CommandError(f"{len(photos)} validation photos from too few senders for {options['folds']} folds")
+                raise CommandError(f"{len(photos)} validation photos from too few senders for {options['folds']} folds"
+                                   " (a model trained on every photo is calibrated with --from-cv)")
             features = cal.build_features(photos, model_dir=options["model_dir"], cache_dir=options["cache_dir"],
                                           batch_size=options["batch_size"], log=self.stderr.write)
         p, y = features.probabilities, features.targets
