@@ -49,10 +49,8 @@ class GarmentClassifier:
         self.mirror: bool = bool(self.metadata.get("test_time_mirror", False))
         self.session = onnx_session(model_path)
         digest = file_digest(model_path)
-        # Another temperature or mirroring gives other confidences from the same file: another version.
-        self.version = digest + ("-mirror" if self.mirror else "") + (
-            f"-T{self.temperature:g}" if self.temperature != 1.0 else "")
-        self.embedding_version = digest  # the temperature leaves the embeddings as they are
+        self.version = model_version(digest, self.metadata)
+        self.embedding_version = digest  # the temperature and mirroring leave the embeddings as they are
 
     def views(self, image: Image.Image, segmentation: Segmentation | None) -> list[Image.Image]:
         return model_views(image, segmentation, self.input_mode)
@@ -88,6 +86,15 @@ class GarmentClassifier:
                 embedding=(embedding / max(float(np.linalg.norm(embedding)), 1e-6)).astype(np.float32),
             ))
         return predictions
+
+
+def model_version(digest: str, metadata: dict, *, temperature: float | None = None) -> str:
+    """The weights file's digest, then `-mirror` and `-T<temperature>` when they apply: another
+    temperature or mirroring gives other confidences from the same file, so another version.
+    `temperature` overrides the metadata's (1.0: the network's own probabilities)."""
+    temperature = float(metadata.get("temperature", 1.0)) if temperature is None else temperature
+    return (digest + ("-mirror" if metadata.get("test_time_mirror") else "")
+            + (f"-T{temperature:g}" if temperature != 1.0 else ""))
 
 
 def apply_temperature(probabilities: np.ndarray, temperature: float) -> np.ndarray:

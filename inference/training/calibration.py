@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from inference.training.data import Photo, read_photos, sender_folds, split_by_sender
+from inference.training.garment_cv import load_outputs
 
 ECE_BINS = 15
 FOLDS = 5
@@ -65,6 +66,7 @@ def build_features(photos: Sequence[Photo], *, model_dir: str | Path | None, cac
     from django.conf import settings
 
     from inference import pipeline
+    from inference.garment import model_version
     from inference.runtime import file_digest
 
     garment = _untempered_step(str(model_dir or ""))
@@ -76,8 +78,7 @@ def build_features(photos: Sequence[Photo], *, model_dir: str | Path | None, cac
         segment = pipeline.SegmentStep(settings.SEGMENTATION_MODEL_PATH)
         steps.insert(1, segment)
         segment_version = segment.version
-    if classifier.mirror:
-        digest += "-mirror"  # other probabilities from the same file
+    digest = model_version(digest, classifier.metadata, temperature=1.0)  # mirroring: other probabilities
     key = hashlib.sha256(f"{digest}:{segment_version}".encode()).hexdigest()[:16]
     cache_path = Path(cache_dir) / "garment-calibration" / f"{key}.npz"
     cached = _read_cache(cache_path)
@@ -111,10 +112,7 @@ def build_features(photos: Sequence[Photo], *, model_dir: str | Path | None, cac
 def cross_validation_features(cv_dir: str | Path, *, folds: int, mirror: bool) -> Features:
     """Every photo's out-of-fold outputs from `cross_validate_garment_model`: each comes from
     the fold model that never saw its sender, so all senders take part, not only one split's."""
-    parts = []
-    for fold in range(folds):
-        with np.load(Path(cv_dir) / f"fold-{fold}" / "validation_outputs.npz") as data:
-            parts.append({name: data[name] for name in data.files})
+    parts = load_outputs(Path(cv_dir), folds)
     key = "probabilities_mirror" if mirror else "probabilities"
     return Features(
         image_ids=[str(i) for part in parts for i in part["image_ids"]],

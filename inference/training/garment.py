@@ -306,12 +306,15 @@ def _measure_validation(classifier, out_dir: Path, photos, targets, views, metad
     probabilities = np.array([o.probabilities for o in outputs]).reshape(len(photos), len(classes))
     metadata["validation"] = _report(targets, probabilities, classes, photos)
     embeddings = np.array([o.embedding for o in outputs]).reshape(len(photos), -1)
-    mirrored = classifier.predict([[*v, *(ImageOps.mirror(view) for view in v)] for v in photo_views])
+    # The mirrored views' outputs averaged with the plain ones': what a model with
+    # test_time_mirror predicts (equal view counts, temperature 1 in training).
+    mirrored = classifier.predict([[ImageOps.mirror(view) for view in v] for v in photo_views])
     np.savez_compressed(
         out_dir / "validation_outputs.npz", image_ids=np.array([p.image_id for p in photos]),
         senders=np.array([p.sender for p in photos]), labels=np.array([p.label for p in photos]),
         targets=np.array(targets), probabilities=probabilities,
-        probabilities_mirror=np.array([o.probabilities for o in mirrored]).reshape(len(photos), len(classes)),
+        probabilities_mirror=(probabilities + np.array([o.probabilities for o in mirrored]).reshape(
+            len(photos), len(classes))) / 2,
         embeddings=embeddings, classes=np.array(classes))
     return embeddings
 

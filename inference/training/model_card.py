@@ -3,7 +3,10 @@
 import json
 from pathlib import Path
 
+from inference.garment import model_version
 from inference.runtime import file_digest
+from inference.training import calibration_card
+from inference.training.garment_cv import card_section
 from inference.training.labels import DATASET_LABEL_TO_CLASS, MAIN_LABELS
 from inference.training.metrics import format_report
 
@@ -23,7 +26,7 @@ def write_model_card(out_dir: Path, metadata: dict, *, command: str) -> Path:
     lines = [
         "# Garment model card",
         "",
-        f"- Model: `{metadata['name']}`, version `{_version(onnx_path, metadata)}` (first 12 hex digits of the "
+        f"- Model: `{metadata['name']}`, version `{model_version(file_digest(onnx_path), metadata)}` (first 12 hex digits of the "
         "ONNX file's SHA-256, then `-mirror` and `-T<temperature>` when they apply; every stored prediction "
         "carries it).",
         f"- File: `garment.onnx`, {onnx_path.stat().st_size / 1e6:.1f} MB, served with onnxruntime "
@@ -115,8 +118,6 @@ def write_model_card(out_dir: Path, metadata: dict, *, command: str) -> Path:
     for run in (_recorded(out_dir, EARLIER_RUNS_FILE) or {}).get("runs", []):
         lines += _earlier_run_section(run, config["epochs"], report)
     if cross_validation := _recorded(out_dir, CROSS_VALIDATION_FILE):
-        from inference.training.garment_cv import card_section
-
         lines += ["", *card_section(cross_validation)]
     comparison = _recorded(out_dir, COMPARISON_FILE)
     if comparison:
@@ -171,8 +172,6 @@ def write_model_card(out_dir: Path, metadata: dict, *, command: str) -> Path:
             f"of the time ({duplicate['pairs']['positive']} copies).")
     else:
         lines.append(f"Not measured (too few validation photos); threshold {duplicate.get('threshold')}.")
-    from inference.training import calibration_card
-
     lines += calibration_card.sections(metadata)
     lines += [
         "",
@@ -208,13 +207,6 @@ def _validation_section(report: dict) -> list[str]:
         "Reproduce on any folder in the dataset's layout: "
         "`python manage.py evaluate_garment_model --data DIR [--json]`.",
     ]
-
-
-def _version(onnx_path: Path, metadata: dict) -> str:
-    """As GarmentClassifier reports it."""
-    temperature = float(metadata.get("temperature", 1.0))
-    return (file_digest(onnx_path) + ("-mirror" if metadata.get("test_time_mirror") else "")
-            + (f"-T{temperature:g}" if temperature != 1.0 else ""))
 
 
 def _input_text(mode: str) -> str:
