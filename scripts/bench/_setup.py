@@ -37,6 +37,29 @@ def django_app() -> None:
     django.setup()
 
 
+def page_figures(client, url: str, requests: int, target_ms: float, *, warmup: int = 3) -> str:
+    """Server time of `requests` GETs of `url` (p50, p95, against the target) and the SQL
+    queries one of them makes."""
+    import time
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(warmup):
+        client.get(url)
+    timings = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    p50, p95 = percentile(timings, 0.5), percentile(timings, 0.95)
+    return (f"p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  ({p95 / target_ms:.2f} of the {target_ms:g} ms target)  "
+            f"{len(queries.captured_queries)} queries")
+
+
 def percentile(values, share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]

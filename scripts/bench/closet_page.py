@@ -7,9 +7,8 @@ test client, so the network is not counted. Target: p95 <= 100 ms.
 """
 
 import argparse
-import time
 
-from _setup import django_with_scratch_database, percentile
+from _setup import django_with_scratch_database, page_figures
 
 
 def main():
@@ -23,7 +22,6 @@ def main():
 
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from accounts.models import User
     from inference import taxonomy
@@ -59,19 +57,7 @@ def main():
     }
     print(f"{args.items} items, {args.requests} requests per page, database {connection.vendor}")
     for label, url in pages.items():
-        for _ in range(5):
-            client.get(url)  # warm-up
-        timings = []
-        for _ in range(args.requests):
-            started = time.perf_counter()
-            response = client.get(url)
-            timings.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200
-        with CaptureQueriesContext(connection) as queries:
-            client.get(url)
-        p50, p95 = percentile(timings, 0.5), percentile(timings, 0.95)
-        print(f"{label:34s} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  ({p95 / 100:.2f} of the 100 ms target)  "
-              f"{len(queries.captured_queries)} queries")
+        print(f"{label:34s} " + page_figures(client, url, args.requests, 100, warmup=5))
 
 
 if __name__ == "__main__":

@@ -11,9 +11,8 @@ other jobs keep busy, compare with its idle figure in the README.
 """
 
 import argparse
-import time
 
-from _setup import django_with_scratch_database, percentile
+from _setup import django_with_scratch_database, page_figures
 
 
 def make_closet(username, size, days, seed):
@@ -71,25 +70,6 @@ def make_closet(username, size, days, seed):
     return user, len(wears)
 
 
-def measure(client, url, requests, target):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    for _ in range(3):
-        client.get(url)  # warm-up
-    timings = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    p50, p95 = percentile(timings, 0.5), percentile(timings, 0.95)
-    return f"p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  ({p95 / target:.2f} of {target} ms)  " \
-           f"{len(queries.captured_queries)} queries"
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=1000)
@@ -108,12 +88,12 @@ def main():
     print(f"database {connection.vendor}, {args.requests} requests a page")
     client.force_login(big)
     print(f"insights, {args.items} items, {wear_rows} wear rows ({args.days} days): "
-          + measure(client, "/insights/", args.requests, 150))
-    print(f"cleanout, {args.items} items: " + measure(client, "/cleanout/", max(20, args.requests // 4), 300))
+          + page_figures(client, "/insights/", args.requests, 150))
+    print(f"cleanout, {args.items} items: " + page_figures(client, "/cleanout/", max(20, args.requests // 4), 300))
     # For scale on a busy machine: the closet page, whose idle figure the README gives.
-    print(f"closet page, {args.items} items (for scale): " + measure(client, "/closet/", args.requests, 100))
+    print(f"closet page, {args.items} items (for scale): " + page_figures(client, "/closet/", args.requests, 100))
     client.force_login(smaller)
-    print(f"cleanout, {args.cleanout_items} items: " + measure(client, "/cleanout/", max(20, args.requests // 4), 300))
+    print(f"cleanout, {args.cleanout_items} items: " + page_figures(client, "/cleanout/", max(20, args.requests // 4), 300))
 
 
 if __name__ == "__main__":
