@@ -145,3 +145,16 @@ def test_a_mask_that_holds_only_the_print_gives_the_garment_colour():
     assert names(image, mask)[0] == "black"
     mask[30:171, 30:171] = True  # the whole T-shirt: the mask is used as it is
     assert names(image, mask)[0] == "black" and colors.dominant_colors(image, mask)[0]["share"] > 0.9
+
+
+def test_evaluate_colors_keeps_the_masks_and_answers_the_same_from_them(tmp_path, capsys):
+    arguments = ["--data", str(FIXTURES / "colors"), "--json", "--cache", str(tmp_path)]
+    call_command("evaluate_colors", *arguments)
+    first = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    kept = sorted(tmp_path.glob("*/*.npy"))
+    assert len(kept) == first["count"] == 8
+    call_command("evaluate_colors", *arguments)
+    second = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert sorted(tmp_path.glob("*/*.npy")) == kept
+    assert {key: second[key] for key in ("main_agreement", "top2_agreement", "count")} == \
+        {key: first[key] for key in ("main_agreement", "top2_agreement", "count")}
