@@ -216,6 +216,40 @@ class GarmentStep(ModelStep):
         return outputs
 
 
+class PatternStep(ModelStep):
+    """Plain, striped, checked, dotted, floral or printed, from the embedding the garment
+    step left on the photo (no second network) and, if the model reads them, texture
+    measures of the garment."""
+
+    name = "pattern"
+    module = "inference.pattern"
+
+    def run_batch(self, photos):
+        from inference.pattern import texture_features
+
+        # Weights fitted on one garment model's embedding mean nothing on another's: those
+        # photos get no pattern.
+        usable = [photo for photo in photos if not self.model.needs_embedding or (
+            photo.embedding is not None and photo.embedding.version == self.model.embedding_version)]
+        vectors = []
+        for photo in usable:
+            mask = photo.segmentation.mask if photo.segmentation is not None else None
+            embedding = photo.embedding.vector if photo.embedding is not None else None
+            texture = texture_features(photo.image, mask) if self.model.needs_texture else None
+            vectors.append(self.model.feature_vector(embedding, texture))
+        predicted = dict(zip(map(id, usable), self.model.predict(vectors)))
+        outputs = []
+        for photo in photos:
+            prediction = predicted.get(id(photo))
+            if prediction is None:
+                outputs.append({})
+                continue
+            photo.confidences[self.name] = prediction.confidence
+            outputs.append({"pattern": prediction.pattern, "pattern_confidence": prediction.confidence,
+                            "pattern_probabilities": prediction.probabilities})
+        return outputs
+
+
 class DefectsStep(ModelStep):
     """Stains and damage on the garment: kind, confidence and box (fractions of the photo)."""
 
@@ -314,6 +348,7 @@ def default_steps() -> list[Step]:
         ColorsStep(),
         PhashStep(),
         GarmentStep(settings.GARMENT_MODEL_DIR),
+        PatternStep(settings.PATTERN_MODEL_DIR),
     ]
     # The stain detector runs when there is one: a DEFECT_MODEL_DIR, or weights shipped in
     # the repo (none yet: see inference/weights/defects/README.md).

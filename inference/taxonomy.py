@@ -1,4 +1,4 @@
-"""The closet's fixed vocabularies: categories (with groups), seasons, styles and colours.
+"""The closet's fixed vocabularies: categories (with groups), seasons, styles, colours and patterns.
 
 Every entry carries its Korean and English name itself: captions and exports need
 both at once, whatever language the page is in.
@@ -160,11 +160,23 @@ COLORS = (
     Color("purple", "Purple", "보라", rgb=(115, 65, 150)),
 )
 
+# The garment's pattern (inference/pattern.py); "printed" holds graphics, logos, text,
+# camouflage, animal and other prints.
+PATTERNS = (
+    Term("plain", "Plain", "무지"),
+    Term("striped", "Striped", "스트라이프"),
+    Term("checked", "Checked", "체크"),
+    Term("dotted", "Dotted", "도트"),
+    Term("floral", "Floral", "꽃무늬"),
+    Term("printed", "Printed", "프린트"),
+)
+
 GROUP_BY_CODE = {group.code: group for group in GROUPS}
 CATEGORY_BY_CODE = {category.code: category for category in CATEGORIES}
 SEASON_BY_CODE = {season.code: season for season in SEASONS}
 STYLE_BY_CODE = {style.code: style for style in STYLES}
 COLOR_BY_CODE = {color.code: color for color in COLORS}
+PATTERN_BY_CODE = {pattern.code: pattern for pattern in PATTERNS}
 
 
 def choices(terms) -> list[tuple[str, str]]:

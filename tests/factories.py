@@ -22,9 +22,10 @@ def unit_vector(*values, dim: int = 8) -> np.ndarray:
 
 
 def fake_result(*, category="hoodie", confidence=0.9, colors=None, phash="0f0f0f0f0f0f0f0f",
-                embedding=None, duplicate_similarity=0.95, defects=()) -> PipelineResult:
+                embedding=None, duplicate_similarity=0.95, defects=(), pattern=None) -> PipelineResult:
     """What the pipeline would return, without running any model (`defects`: detections as
-    the defects step gives them; the grade is the shipped policy's)."""
+    the defects step gives them; the grade is the shipped policy's; `pattern`: a pattern
+    step's answer, with confidence 0.8)."""
     from django.conf import settings
 
     from inference.grade import GradePolicy, grade
@@ -65,6 +66,10 @@ def fake_result(*, category="hoodie", confidence=0.9, colors=None, phash="0f0f0f
         "grade": {"grade": grade_field},
         "caption": {"caption": fields["caption"]},
     }
+    if pattern:
+        outputs["pattern"] = {"pattern": pattern, "pattern_confidence": 0.8}
+        fields.update(outputs["pattern"])
+        steps["pattern"] = StepRecord("pattern-test", "pat-test")
     jpeg, png, webp = image_bytes("JPEG"), image_bytes("PNG"), image_bytes("WEBP")
     return PipelineResult(
         fields=fields,

@@ -130,9 +130,9 @@ def test_analyze_prints_one_json_object_per_image(capsys, with_detector):
         record = json.loads(line)
         assert record["path"] == path
         assert {"colors", "phash", "garment_box", "category", "category_confidence", "category_top3",
-                "defects", "grade", "caption"} <= set(record)
+                "pattern", "pattern_confidence", "defects", "grade", "caption"} <= set(record)
         assert set(record["timings_ms"]) == set(record["model_versions"]) == {
-            "normalize", "segment", "colors", "phash", "garment", "defects", "grade", "caption"}
+            "normalize", "segment", "colors", "phash", "garment", "pattern", "defects", "grade", "caption"}
         assert set(record["caption"]) == {"ko", "en"} and record["caption"]["ko"] and record["caption"]["en"]
         assert all(ms >= 0 for ms in record["timings_ms"].values())
         for found in record["defects"]:
@@ -199,5 +199,5 @@ def test_without_a_detector_there_is_no_defects_or_grade_step(capsys, settings):
     finally:
         pipeline._process_steps.cache_clear()
     record = json.loads(capsys.readouterr().out.strip())
-    assert set(record["model_versions"]) == {"normalize", "segment", "colors", "phash", "garment", "caption"}
+    assert set(record["model_versions"]) == {"normalize", "segment", "colors", "phash", "garment", "pattern", "caption"}
     assert "defects" not in record and record["caption"]["en"].endswith("hat")

@@ -172,6 +172,7 @@ def test_the_schema_knows_the_taxonomy():
     item = schema["$defs"]["item"]["properties"]
     assert item["category"]["enum"] == [""] + [c.code for c in taxonomy.CATEGORIES]
     assert schema["$defs"]["color"]["properties"]["name"]["enum"] == [c.code for c in taxonomy.COLORS]
+    assert item["pattern"]["enum"] == [""] + [p.code for p in taxonomy.PATTERNS]
     assert set(item) - {"id", "files", "predictions", "seasons", "styles"} <= {f.name for f in Item._meta.fields}
 
 

@@ -35,6 +35,7 @@ def _blank(label):
 class ItemForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), required=False)
     colors = forms.MultipleChoiceField(label=_("Colours"), required=False, widget=forms.CheckboxSelectMultiple)
+    pattern = forms.ChoiceField(label=_("Pattern"), required=False)
     seasons = forms.MultipleChoiceField(label=_("Seasons"), required=False, widget=forms.CheckboxSelectMultiple)
     styles = forms.MultipleChoiceField(label=_("Styles"), required=False, widget=forms.CheckboxSelectMultiple)
     brand = forms.CharField(label=_("Brand"), max_length=80, required=False)
@@ -54,6 +55,7 @@ class ItemForm(forms.Form):
         # Choices are built per form so their labels follow the request's language.
         self.fields["category"].choices = _blank("—") + taxonomy.category_choices_by_group()
         self.fields["colors"].choices = taxonomy.choices(taxonomy.COLORS)
+        self.fields["pattern"].choices = _blank("—") + taxonomy.choices(taxonomy.PATTERNS)
         self.fields["seasons"].choices = taxonomy.choices(taxonomy.SEASONS)
         self.fields["styles"].choices = taxonomy.choices(taxonomy.STYLES)
         self.fields["grade"].choices = _blank("—") + list(Item.Grade.choices)
@@ -65,6 +67,7 @@ class FilterForm(forms.Form):
     group = forms.ChoiceField(label=_("Group"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False)
     color = forms.ChoiceField(label=_("Colour"), required=False)
+    pattern = forms.ChoiceField(label=_("Pattern"), required=False)
     season = forms.ChoiceField(label=_("Season"), required=False)
     style = forms.ChoiceField(label=_("Style"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False)
@@ -78,6 +81,7 @@ class FilterForm(forms.Form):
         self.fields["group"].choices = _blank(_("All groups")) + taxonomy.choices(taxonomy.GROUPS)
         self.fields["category"].choices = _blank(_("All categories")) + taxonomy.category_choices_by_group()
         self.fields["color"].choices = _blank(_("All colours")) + taxonomy.choices(taxonomy.COLORS)
+        self.fields["pattern"].choices = _blank(_("All patterns")) + taxonomy.choices(taxonomy.PATTERNS)
         self.fields["season"].choices = _blank(_("All seasons")) + taxonomy.choices(taxonomy.SEASONS)
         self.fields["style"].choices = _blank(_("All styles")) + taxonomy.choices(taxonomy.STYLES)
         self.fields["status"].choices = _blank(_("Any status")) + list(Item.Status.choices)

@@ -26,7 +26,7 @@ class Item(models.Model):
 
     # Fields a person can set; once they do, model results leave them alone.
     EDITABLE_FIELDS = (
-        "category", "colors", "seasons", "styles", "brand", "size",
+        "category", "colors", "pattern", "seasons", "styles", "brand", "size",
         "purchase_price", "purchase_date", "notes", "grade", "defects", "caption_ko", "caption_en",
     )
     MEDIA_FIELDS = ("original", "image", "thumb_small", "thumb_medium", "cutout", "cutout_small", "mask")
@@ -66,6 +66,9 @@ class Item(models.Model):
     category_confidence = models.FloatField(_("model confidence"), null=True, blank=True)
     colors = models.JSONField(_("colours"), default=list, blank=True)  # [{"name", "en", "ko", "hex", "share"}]
     color_mask = models.BigIntegerField(default=0, editable=False)
+    pattern = models.CharField(_("pattern"), max_length=16, blank=True,
+                               choices=[(p.code, p.label) for p in taxonomy.PATTERNS])
+    pattern_confidence = models.FloatField(_("pattern confidence"), null=True, blank=True)
     season_mask = models.PositiveSmallIntegerField(default=0)
     style_mask = models.PositiveIntegerField(default=0)
     brand = models.CharField(_("brand"), max_length=80, blank=True)
@@ -140,6 +143,10 @@ class Item(models.Model):
     @property
     def category_term(self):
         return taxonomy.CATEGORY_BY_CODE.get(self.category)
+
+    @property
+    def pattern_term(self):
+        return taxonomy.PATTERN_BY_CODE.get(self.pattern)
 
     @property
     def seasons(self):

@@ -109,6 +109,7 @@ def _item_document(item: Item, files: dict, *, known) -> dict:
         "status": item.status, "failure_reason": item.failure_reason, "processed_at": _dt(item.processed_at),
         "original_name": item.original_name, "files": files,
         "category": item.category, "category_confidence": item.category_confidence, "colors": item.colors,
+        "pattern": item.pattern, "pattern_confidence": item.pattern_confidence,
         "seasons": [term.code for term in item.seasons], "styles": [term.code for term in item.styles],
         "brand": item.brand, "size": item.size, "purchase_price": _money(item.purchase_price),
         "purchase_date": _day(item.purchase_date), "notes": item.notes, "available": item.available,
@@ -609,6 +610,8 @@ def _write_rows(*, owner, document, new_items, stored, photos, ids: _Ids, report
             id=item_ids[doc["id"]], owner=owner, status=status, failure_reason=doc["failure_reason"],
             processed_at=_parse_dt(doc["processed_at"]), original_name=doc["original_name"],
             category=doc["category"], category_confidence=doc["category_confidence"], colors=doc["colors"],
+            # Archives written before the pattern field have none.
+            pattern=doc.get("pattern", ""), pattern_confidence=doc.get("pattern_confidence"),
             season_mask=taxonomy.to_mask(doc["seasons"], taxonomy.SEASONS),
             style_mask=taxonomy.to_mask(doc["styles"], taxonomy.STYLES), brand=doc["brand"], size=doc["size"],
             purchase_price=Decimal(doc["purchase_price"]) if doc["purchase_price"] is not None else None,

@@ -27,6 +27,7 @@ class ClosetFilters:
     group: str = ""
     category: str = ""
     color: str = ""
+    pattern: str = ""
     season: str = ""
     style: str = ""
     status: str = ""
@@ -52,6 +53,8 @@ def closet_items(*, owner, filters: ClosetFilters) -> QuerySet:
         items = items.filter(status=filters.status)
     if filters.grade:
         items = items.filter(grade=filters.grade)
+    if filters.pattern:
+        items = items.filter(pattern=filters.pattern)
     if filters.defects == "yes":
         items = items.filter(defect_count__gt=0)
     elif filters.defects == "no":

@@ -40,7 +40,7 @@ ARTIFACT_FILES = {
 }
 # Editable field -> the columns that hold it.
 EDITABLE_COLUMNS = {
-    "category": "category", "colors": "colors", "seasons": "season_mask", "styles": "style_mask",
+    "category": "category", "colors": "colors", "pattern": "pattern", "seasons": "season_mask", "styles": "style_mask",
     "brand": "brand", "size": "size", "purchase_price": "purchase_price",
     "purchase_date": "purchase_date", "notes": "notes", "grade": "grade",
     "caption_ko": "caption_ko", "caption_en": "caption_en",
@@ -227,6 +227,7 @@ def editable_values(item: Item) -> dict:
     return {
         "category": item.category,
         "colors": [entry["name"] for entry in item.colors],
+        "pattern": item.pattern,
         "seasons": [term.code for term in item.seasons],
         "styles": [term.code for term in item.styles],
         "brand": item.brand, "size": item.size, "purchase_price": item.purchase_price,
@@ -394,6 +395,8 @@ MODEL_FIELDS = {
     "colors": ("colors", "colors"),
     "category": ("category", "category"),
     "category_confidence": ("category_confidence", None),
+    "pattern": ("pattern", "pattern"),
+    "pattern_confidence": ("pattern_confidence", None),
     "garment_coverage": ("garment_coverage", None),
     "defects": ("defects", "defects"),
 }

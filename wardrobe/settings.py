@@ -285,6 +285,7 @@ CLEANOUT_KEEP_DAYS = env_int("CLEANOUT_KEEP_DAYS", 180)
 SEGMENTATION_MODEL_PATH = os.environ.get("SEGMENTATION_MODEL_PATH", "")
 GARMENT_MODEL_DIR = os.environ.get("GARMENT_MODEL_DIR", "")
 GARMENT_PRETRAINED_WEIGHTS = os.environ.get("GARMENT_PRETRAINED_WEIGHTS", "")
+PATTERN_MODEL_DIR = os.environ.get("PATTERN_MODEL_DIR", "")
 DEFECT_MODEL_DIR = os.environ.get("DEFECT_MODEL_DIR", "")
 DIRTY_MARKS_DATA_DIR = os.environ.get("DIRTY_MARKS_DATA_DIR", str(BASE_DIR.parent / "shared" / "datasets" / "dirty-marks"))
 # The grade's policy (inference/grade.py): shares of the garment's area and counts.

@@ -51,6 +51,8 @@ def _describe(path: Path, result) -> str:
         lines.append(f"  category  {fields['category']} ({fields['category_confidence']:.2f}); top 3: {top}")
     if "colors" in fields:
         lines.append("  colours   " + ", ".join(f"{c['name']} {c['hex']} {c['share']:.0%}" for c in fields["colors"]))
+    if "pattern" in fields:
+        lines.append(f"  pattern   {fields['pattern']} ({fields['pattern_confidence']:.2f})")
     if "garment_box" in fields:
         lines.append(f"  garment   box {fields['garment_box']} found={fields['garment_found']}")
     if "phash" in fields:
