@@ -97,8 +97,8 @@ def feature_vector(features: str, embedding: np.ndarray | None, texture: np.ndar
     return np.concatenate([np.asarray(parts[name], dtype=np.float32) for name in features.split("+")])
 
 
-def softmax_probabilities(vectors, coef, intercept, mean, scale) -> np.ndarray:
-    logits = ((np.asarray(vectors, dtype=np.float64) - mean) / scale) @ coef + intercept
+def softmax_probabilities(vectors, coef, intercept, mean, scale, temperature: float = 1.0) -> np.ndarray:
+    logits = (((np.asarray(vectors, dtype=np.float64) - mean) / scale) @ coef + intercept) / temperature
     logits -= logits.max(axis=1, keepdims=True)
     exp = np.exp(logits)
     return exp / exp.sum(axis=1, keepdims=True)
@@ -121,6 +121,9 @@ class PatternModel:
         with np.load(weights_path) as weights:
             self.coef, self.intercept = weights["coef"], weights["intercept"]
             self.mean, self.scale = weights["mean"], weights["scale"]
+            # Temperature scaling fitted on cross-validation's out-of-fold outputs (the model
+            # card): the class-weighted fit alone gives flat probabilities.
+            self.temperature = float(weights["temperature"]) if "temperature" in weights else 1.0
         self.name = self.metadata["name"]
         self.classes: list[str] = self.metadata["classes"]
         self.features: str = self.metadata["features"]  # "embedding", "texture" or "embedding+texture"
@@ -135,7 +138,7 @@ class PatternModel:
         return feature_vector(self.features, embedding, texture)
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
-        return softmax_probabilities(vectors, self.coef, self.intercept, self.mean, self.scale)
+        return softmax_probabilities(vectors, self.coef, self.intercept, self.mean, self.scale, self.temperature)
     def predict(self, vectors: Sequence[np.ndarray]) -> list[PatternPrediction]:
         """One prediction per feature vector (see `feature_vector`)."""
         if not len(vectors):

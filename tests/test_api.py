@@ -330,11 +330,12 @@ def test_an_answer_is_in_the_token_owners_language(client, make_user):
 def test_an_edit_goes_through_the_service_and_stays_the_owners(client, user, world):
     item, secret = world["item"], token_of(user)
     response = client.patch(f"/api/v1/items/{item.pk}/", json.dumps({
-        "category": "hoodie", "colors": ["red"], "purchase_price": "19000", "available": False}),
+        "category": "hoodie", "colors": ["red"], "pattern": "striped", "purchase_price": "19000", "available": False}),
         content_type="application/json", headers=bearer(secret))
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["category"] == "hoodie" and [c["name"] for c in body["colors"]] == ["red"]
+    assert body["pattern"] == "striped" and "pattern" in body["user_edited_fields"]
     assert body["available"] is False and Decimal(body["purchase_price"]) == Decimal("19000")
     assert {"category", "colors", "purchase_price"} <= set(body["user_edited_fields"])
     assert "빨간색" in body["caption_ko"] or "red" in body["caption_en"].lower()  # the caption followed

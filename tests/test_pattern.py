@@ -136,5 +136,6 @@ def test_train_writes_weights_the_step_loads_and_a_card(tmp_path, capsys):
     assert metadata["count"] == 12 and len(metadata["cross_validation"]["chosen"]) == 3
     assert "## Cross-validation" in (out / "README.md").read_text()
     step = pipeline.PatternStep(str(out))
+    assert step.model.temperature == pytest.approx(metadata["calibration"]["temperature"], rel=1e-4)
     steps = [pipeline.NormalizeStep(), pipeline.SegmentStep(), pipeline.GarmentStep(), step]
     assert pipeline.run(photo_bytes("hat"), steps).fields["pattern"] in training.CLASSES

@@ -225,22 +225,38 @@ def cross_validate(embeddings, textures, targets, senders, *, folds: int, seed: 
     # classes do not measure well.
     patterned = [scores((targets[held] != 0).astype(int), (predicted[held] != 0).astype(int))
                  for held in (outer == fold for fold in range(folds))]
-
-    def spread(values):
-        # A class no held-out fold had (tiny label sets) has no figure; one fold has no spread.
-        return {"mean": round(float(np.mean(values)), 4) if values else None,
-                "sd": round(float(np.std(values, ddof=1)), 4) if len(values) > 1 else None}
-
     return {
         "folds": folds, "seed": seed, "chosen": chosen, "pooled": pooled,
-        "accuracy": spread([s["accuracy"] for s in per_fold]),
-        "macro_f1": spread([s["macro_f1"] for s in per_fold]),
-        "recall": {name: spread([s["per_class"][name]["recall"] for s in per_fold
-                                 if s["per_class"][name]["support"]]) for name in CLASSES},
+        "accuracy": _spread([s["accuracy"] for s in per_fold]),
+        "macro_f1": _spread([s["macro_f1"] for s in per_fold]),
+        "recall": {name: _spread([s["per_class"][name]["recall"] for s in per_fold
+                                  if s["per_class"][name]["support"]]) for name in CLASSES},
         "per_fold": [{"count": s["count"], "accuracy": s["accuracy"], "macro_f1": s["macro_f1"]} for s in per_fold],
-        "plain_or_patterned": {"accuracy": spread([s["accuracy"] for s in patterned]),
-                               "macro_f1": spread([s["macro_f1"] for s in patterned])},
+        "plain_or_patterned": {"accuracy": _spread([s["accuracy"] for s in patterned]),
+                               "macro_f1": _spread([s["macro_f1"] for s in patterned])},
     }
+
+
+def _spread(values) -> dict:
+    # A class no held-out fold had (tiny label sets) has no figure; one fold has no spread.
+    return {"mean": round(float(np.mean(values)), 4) if values else None,
+            "sd": round(float(np.std(values, ddof=1)), 4) if len(values) > 1 else None}
+
+
+def calibrate(probabilities: np.ndarray, targets: np.ndarray, folds: np.ndarray) -> dict:
+    """Temperature scaling of one setting's out-of-fold probabilities: per fold, T fitted on
+    the other folds and the expected calibration error before and after on this one; then
+    T on all of them, for the model fitted on every photo."""
+    from inference.training.calibration import ece, fit_temperature, temper
+
+    rows = []
+    for fold in np.unique(folds):
+        held = folds == fold
+        t = fit_temperature(probabilities[~held], targets[~held])
+        rows.append((t, ece(probabilities[held], targets[held]), ece(temper(probabilities[held], t), targets[held])))
+    return {"temperature": round(fit_temperature(probabilities, targets), 4),
+            "per_fold_temperature": _spread([row[0] for row in rows]),
+            "ece_before": _spread([row[1] for row in rows]), "ece_after": _spread([row[2] for row in rows])}
 
 
 def _shown(path: Path) -> str:
@@ -269,12 +285,16 @@ def train(*, labels: Path, data_dir: Path, out_dir: Path, cache_dir: Path | None
     grid = settings_grid()
     log(f"nested {folds}-fold cross-validation by sender over {len(grid)} settings")
     cv = cross_validate(embeddings, textures, targets, senders, folds=folds, seed=seed, grid=grid, log=log)
-    setting, table = choose(embeddings, textures, targets, sender_folds(senders, folds, seed), grid)
+    all_folds = sender_folds(senders, folds, seed)
+    setting, table = choose(embeddings, textures, targets, all_folds, grid)
     log(f"chosen on all photos: {setting.as_dict()} (out-of-fold macro F1 {table[setting]:.3f})")
+    calibration = calibrate(out_of_fold(setting, embeddings, textures, targets, all_folds), targets, all_folds)
     model = fit(inputs(setting.features, embeddings, textures), targets, l2=setting.l2, balanced=setting.balanced)
     out_dir.mkdir(parents=True, exist_ok=True)
+    # The temperature is in the weights file, so another temperature is another version.
     np.savez_compressed(out_dir / "pattern.npz", coef=model.coef, intercept=model.intercept,
-                        mean=model.mean, scale=model.scale)
+                        mean=model.mean, scale=model.scale,
+                        temperature=np.float32(calibration["temperature"]))
     by_features = {features: round(max(score for s, score in table.items() if s.features == features), 4)
                    for features in FEATURE_SETS}
     metadata = {
@@ -285,7 +305,7 @@ def train(*, labels: Path, data_dir: Path, out_dir: Path, cache_dir: Path | None
         "texture_version": pattern_module.TEXTURE_VERSION,
         "labels": _shown(labels), "count": len(photos), "senders": int(len(set(senders))),
         "class_counts": {name: int((targets == i).sum()) for i, name in enumerate(CLASSES)},
-        "cross_validation": cv, "best_macro_f1_by_features": by_features,
+        "cross_validation": cv, "best_macro_f1_by_features": by_features, "calibration": calibration,
         "command": command, "training_seconds": round(time.time() - started, 1),
     }
     (out_dir / "metadata.json").write_text(json.dumps(metadata, indent=1, ensure_ascii=False) + "\n")

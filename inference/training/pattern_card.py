@@ -13,6 +13,7 @@ def write_model_card(out_dir: Path, metadata: dict) -> Path:
     cv = metadata["cross_validation"]
     counts = metadata["class_counts"]
     setting = metadata["setting"]
+    calibration = metadata["calibration"]
     pooled = cv["pooled"]
     inputs = {
         "embedding": f"the garment model's embedding (`{metadata['embedding_version']}`, the one the garment step "
@@ -45,6 +46,12 @@ def write_model_card(out_dir: Path, metadata: dict) -> Path:
         f"| accuracy | {_spread(cv['accuracy'])} |",
         f"| macro F1 | {_spread(cv['macro_f1'])} |",
         *[f"| recall {name} | {_spread(cv['recall'][name])} |" for name in metadata["classes"]],
+        "",
+        (f"Confidences: the shipped setting's out-of-fold probabilities ({cv['folds']} folds by sender) are "
+         f"temperature-scaled, T = {calibration['temperature']:g} (fitted on all of them; per fold, fitted on the "
+         f"other folds: {_spread(calibration['per_fold_temperature'])}). Expected calibration error (15 bins) on "
+         f"the held-out fold: {_spread(calibration['ece_before'])} before, {_spread(calibration['ece_after'])} "
+         "after."),
         "",
         (f"Read as plain or patterned (any other class), the same predictions score accuracy "
          f"{_spread(cv['plain_or_patterned']['accuracy'])}, macro F1 {_spread(cv['plain_or_patterned']['macro_f1'])}."),

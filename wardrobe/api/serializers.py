@@ -18,6 +18,7 @@ RECOMMEND_FORM = RecommendForm.base_fields
 # The vocabularies as the models' fields name them, so the schema has one enum for each.
 CATEGORY_CHOICES = taxonomy.choices(taxonomy.CATEGORIES)
 COLOR_CHOICES = taxonomy.choices(taxonomy.COLORS)
+PATTERN_CHOICES = taxonomy.choices(taxonomy.PATTERNS)
 SEASON_CHOICES = taxonomy.choices(taxonomy.SEASONS)
 STYLE_CHOICES = taxonomy.choices(taxonomy.STYLES)
 
@@ -90,7 +91,7 @@ class ItemSerializer(ItemSummarySerializer):
 
     class Meta(ItemSummarySerializer.Meta):
         fields = ItemSummarySerializer.Meta.fields + [
-            "processed_at", "seasons", "styles", "brand", "size", "purchase_price", "purchase_date", "notes",
+            "processed_at", "pattern", "pattern_confidence", "seasons", "styles", "brand", "size", "purchase_price", "purchase_date", "notes",
             "available", "wear_count", "last_worn_on", "cost_per_wear", "caption_ko", "caption_en", "garment_box",
             "defects", "grade_probabilities", "user_edited_fields", "media", "predictions"]
         read_only_fields = fields
@@ -118,6 +119,7 @@ class ItemEditSerializer(serializers.Serializer):
 
     category = serializers.ChoiceField(choices=CATEGORY_CHOICES, required=False, allow_blank=True)
     colors = serializers.ListField(child=serializers.ChoiceField(choices=COLOR_CHOICES), required=False)
+    pattern = serializers.ChoiceField(choices=PATTERN_CHOICES, required=False, allow_blank=True)
     seasons = serializers.ListField(child=serializers.ChoiceField(choices=SEASON_CHOICES), required=False)
     styles = serializers.ListField(child=serializers.ChoiceField(choices=STYLE_CHOICES), required=False)
     brand = _text("brand")
