@@ -257,9 +257,8 @@ class DefectsStep(ModelStep):
     module = "inference.defects"
 
     def run_batch(self, photos):
-        masks = [photo.segmentation.mask if photo.segmentation is not None else None for photo in photos]
         outputs = []
-        for photo, detections in zip(photos, self.model.predict([photo.image for photo in photos], masks)):
+        for photo, detections in zip(photos, self.model.predict([photo.image for photo in photos])):
             photo.confidences[self.name] = max((d.confidence for d in detections), default=0.0)
             outputs.append({"defects": [detection.as_dict() for detection in detections]})
         return outputs
@@ -350,8 +349,8 @@ def default_steps() -> list[Step]:
         GarmentStep(settings.GARMENT_MODEL_DIR),
         PatternStep(settings.PATTERN_MODEL_DIR),
     ]
-    # The stain detector runs when there is one: a DEFECT_MODEL_DIR, or weights shipped in
-    # the repo (none yet: see inference/weights/defects/README.md).
+    # The stain detector runs when there is one: a DEFECT_MODEL_DIR, or the weights shipped
+    # in inference/weights/defects.
     detector_dir = settings.DEFECT_MODEL_DIR or (
         str(DEFAULT_WEIGHTS_DIR) if (DEFAULT_WEIGHTS_DIR / "defects.onnx").exists() else "")
     if detector_dir:

@@ -128,6 +128,27 @@ def test_the_data_set_keeps_clean_photos_as_negatives_without_labels(tmp_path, s
     assert "names:" in (tmp_path / "data" / "data.yaml").read_text()
 
 
+def test_training_tiles_keep_the_serving_scale_and_clip_the_boxes():
+    from PIL import Image
+
+    from inference.training.defect_data import tile
+
+    photo = Image.new("RGB", (480, 640))  # served at 512: scaled to 384 x 512
+    inside = "0 0.5 0.5 0.05 0.05"  # 19 x 26 px at the serving scale, in every tile's reach
+    cut = "0 0.02 0.02 0.04 0.04"  # at the corner: half of it or none in a tile
+    for seed in range(10):
+        crop, lines = tile(photo, [inside, cut], serve_size=512, tile_size=352, rng=np.random.default_rng(seed))
+        assert crop.size == (352, 352)
+        kept = [tuple(map(float, line.split()[1:])) for line in lines]
+        centre = next(box for box in kept if box[2] > 0.05)  # the inside box, whole
+        assert centre[2] * 352 == pytest.approx(0.05 * 384, abs=0.01)
+        assert centre[3] * 352 == pytest.approx(0.05 * 512, abs=0.01)
+        for cx, cy, w, h in kept:
+            assert 0 <= cx - w / 2 and cx + w / 2 <= 1 and 0 <= cy - h / 2 and cy + h / 2 <= 1
+    small, _ = tile(Image.new("RGB", (48, 64)), [], serve_size=64, tile_size=352, rng=np.random.default_rng(0))
+    assert small.size == (48, 64)  # smaller than a tile: the whole photo
+
+
 def test_dirty_mark_copies_of_one_photo_land_on_the_same_side():
     from inference.training.defect_data import dirty_mark_source
 

@@ -35,14 +35,6 @@ def test_evaluate_reads_the_yolo_layout_and_ends_with_the_json_contract(tmp_path
     assert any(line.startswith("stain") for line in lines[:-1])  # the readable table comes first
 
 
-def test_evaluate_without_the_garment_mask_measures_the_detector_alone(tmp_path, capsys, tiny_detector):
-    data = yolo_folder(tmp_path / "data", {"tshirt": ["0 0.5 0.5 0.1 0.1"]}, ["hat"])
-    call_command("evaluate_defect_model", "--data", str(data), "--model-dir", str(tiny_detector), "--json",
-                 "--without-garment-mask")
-    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert (report["images"], report["stained_images"]) == (2, 1)
-
-
 def test_evaluate_refuses_a_folder_without_images(tmp_path):
     from django.core.management import CommandError
 

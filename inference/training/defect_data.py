@@ -34,7 +34,12 @@ class DefectDataConfig:
     stained_share: float = 0.5  # the rest stay clean: negatives
     val_share: float = 0.2  # of senders, held out from training
     dirty_marks_heldout_share: float = 0.5
-    dirty_marks_repeats: int = 6  # the few real photos weigh more than one synthetic each
+    dirty_marks_repeats: int = 8  # the few real photos weigh more than one synthetic each
+    # Training photos are scaled as the detector sees them when served (long side
+    # serve_size) and cut to one random tile_size square each: faint marks keep their size
+    # in pixels at a quarter of the cost of training on the whole photo at that size.
+    serve_size: int = 512
+    tile_size: int = 352
     seed: int = 0
     synthesis: SynthesisSettings = field(default_factory=SynthesisSettings)
 
@@ -53,6 +58,31 @@ def split_dirty_marks(folder: Path, *, heldout_share: float, seed: int) -> tuple
     tune = [p for p in images if dirty_mark_source(p.name) not in heldout]
     held = [p for p in images if dirty_mark_source(p.name) in heldout]
     return tune, held
+
+
+MIN_VISIBLE_SHARE = 0.4  # a box cut by the tile is kept when this share of it stays in
+
+
+def tile(image: Image.Image, lines: list[str], *, serve_size: int, tile_size: int,
+         rng: np.random.Generator) -> tuple[Image.Image, list[str]]:
+    """The photo at its serving scale, one random tile of it, and the YOLO lines of the
+    boxes left in that tile (clipped; dropped when mostly cut off)."""
+    scale = serve_size / max(image.size)
+    width, height = max(1, round(image.width * scale)), max(1, round(image.height * scale))
+    image = image.resize((width, height), Image.BILINEAR)
+    tile_w, tile_h = min(tile_size, width), min(tile_size, height)
+    left, top = int(rng.integers(0, width - tile_w + 1)), int(rng.integers(0, height - tile_h + 1))
+    kept = []
+    for line in lines:
+        cls, cx, cy, w, h = line.split()
+        cx, cy, w, h = float(cx) * width, float(cy) * height, float(w) * width, float(h) * height
+        x0, y0 = max(cx - w / 2, left), max(cy - h / 2, top)
+        x1, y1 = min(cx + w / 2, left + tile_w), min(cy + h / 2, top + tile_h)
+        if x1 <= x0 or y1 <= y0 or (x1 - x0) * (y1 - y0) < MIN_VISIBLE_SHARE * w * h:
+            continue
+        kept.append(f"{cls} {((x0 + x1) / 2 - left) / tile_w:.6f} {((y0 + y1) / 2 - top) / tile_h:.6f} "
+                    f"{(x1 - x0) / tile_w:.6f} {(y1 - y0) / tile_h:.6f}")
+    return image.crop((left, top, left + tile_w, top + tile_h)), kept
 
 
 def _write(out_dir: Path, split: str, name: str, image: np.ndarray | Image.Image, lines: list[str]) -> None:
@@ -94,10 +124,14 @@ def build(config: DefectDataConfig, *, log: Callable[[str], None] = print) -> di
                 result = synthesize(pixels, mask, photo_rng, config.synthesis)
                 pixels = result.image
                 lines = [defect.yolo_line(image.width, image.height) for defect in result.defects]
-                for defect in result.defects:
-                    counts[split]["boxes"][defect.cls] += 1
+            picture = Image.fromarray(pixels)
+            if split == "train":  # validation photos stay whole: they are measured as the product runs
+                picture, lines = tile(picture, lines, serve_size=config.serve_size, tile_size=config.tile_size,
+                                      rng=rng)
+            for line in lines:
+                counts[split]["boxes"][int(line.split()[0])] += 1
             counts[split]["stained" if lines else "clean"] += 1
-            _write(config.out_dir, split, photo.image_id, pixels, lines)
+            _write(config.out_dir, split, photo.image_id, picture, lines)
             if index % 100 == 0:
                 log(f"{split}: {index}/{len(selected)} photos")
     counts["dirty_marks"] = {}
@@ -106,8 +140,10 @@ def build(config: DefectDataConfig, *, log: Callable[[str], None] = print) -> di
                                        seed=config.seed)
         for path in tune:
             lines = [f"{STAIN} {' '.join(line.split()[1:])}" for line in _labels(path)]
-            for repeat in range(config.dirty_marks_repeats):
-                _write(config.out_dir, "train", f"dirty-{path.stem}-{repeat}", open_rgb(path), lines)
+            for repeat in range(config.dirty_marks_repeats):  # a different tile each time
+                picture, kept = tile(open_rgb(path), lines, serve_size=config.serve_size,
+                                     tile_size=config.tile_size, rng=rng)
+                _write(config.out_dir, "train", f"dirty-{path.stem}-{repeat}", picture, kept)
         for path in held:
             _write(config.out_dir / "dirty-heldout", "", path.stem, open_rgb(path), _labels(path))
         counts["dirty_marks"] = {"tune_photos": len(tune), "heldout_photos": len(held),

@@ -24,8 +24,8 @@ class DefectTrainConfig:
     out_dir: Path
     architecture: str = ARCHITECTURES[0]
     frozen_blocks: int = 3  # efficientnet-lite0: stem and blocks at 1/2 and 1/4 scale
-    image_size: int = 352
-    epochs: int = 5
+    image_size: int = 512  # served at; trained on tiles of data.tile_size at that scale
+    epochs: int = 8
     batch_size: int = 16
     # A short run on a CPU: little warm-up, mosaic (four photos a sample, more boxes a step)
     # until the last epochs, SGD at ultralytics' usual rate (AdamW at 0.002 tied with it in a
@@ -41,6 +41,12 @@ class DefectTrainConfig:
     def __post_init__(self):
         if self.architecture not in ARCHITECTURES:
             raise ValueError(f"architecture must be one of {ARCHITECTURES}")
+        if self.data.serve_size != self.image_size:
+            raise ValueError("the training tiles must be cut at the serving scale (data.serve_size == image_size)")
+
+    @property
+    def train_size(self) -> int:
+        return min(self.data.tile_size, self.image_size)
 
 
 def _model_file(config: DefectTrainConfig, runs: Path) -> str:
@@ -74,10 +80,10 @@ def train(config: DefectTrainConfig, *, log: Callable[[str], None], command: str
     counts = build(config.data, log=log)
     log(f"data: {json.dumps(counts)}")
     torch.manual_seed(config.seed)
-    runs = config.data.cache_dir / "defect-runs"
+    runs = (config.data.cache_dir / "defect-runs").resolve()  # ultralytics puts a relative one under runs/detect
     model = YOLO(_model_file(config, runs))
     results = model.train(
-        data=str(config.data.out_dir / "data.yaml"), imgsz=config.image_size, epochs=config.epochs,
+        data=str(config.data.out_dir / "data.yaml"), imgsz=config.train_size, epochs=config.epochs,
         batch=config.batch_size, device=_device(), workers=2, seed=config.seed, deterministic=True,
         pretrained=False, amp=False, plots=False, project=str(runs), name="defects", exist_ok=True,
         verbose=True, patience=config.epochs, val=False, warmup_epochs=config.warmup_epochs,
@@ -142,10 +148,8 @@ def finish(config: DefectTrainConfig, metadata: dict, *, log: Callable[[str], No
     metadata["metrics"] = {
         "validation": evaluate(above(images, threshold), list(CLASSES), confidence_threshold=threshold)}
     if config.data.dirty_marks_dir:
-        heldout = config.data.out_dir / "dirty-heldout" / "images"
-        for key, garment_mask in (("dirty_marks_heldout", True), ("dirty_marks_heldout_without_mask", False)):
-            images = collect(config.out_dir, heldout, threshold=threshold, garment_mask=garment_mask)
-            metadata["metrics"][key] = evaluate(images, list(CLASSES), confidence_threshold=threshold)
+        images = collect(config.out_dir, config.data.out_dir / "dirty-heldout" / "images", threshold=threshold)
+        metadata["metrics"]["dirty_marks_heldout"] = evaluate(images, list(CLASSES), confidence_threshold=threshold)
     metadata["training_minutes"] = round((time.monotonic() - started) / 60, 1)
     (config.out_dir / "metadata.json").write_text(json.dumps(metadata, indent=2, default=float) + "\n")
     return metadata
@@ -191,22 +195,19 @@ def read_yolo_folder(images_dir: Path) -> list[tuple[Path, list[tuple[int, tuple
     return rows
 
 
-def measure(model_dir: Path | None, images_dir: Path, *, batch_size: int = 8, garment_mask: bool = True) -> dict:
-    """Runs the product's normalize, segment and defects steps over a YOLO folder."""
+def measure(model_dir: Path | None, images_dir: Path, *, batch_size: int = 8) -> dict:
+    """Runs the product's normalize and defects steps over a YOLO folder."""
     from inference.defects import load
     from inference.training.detection_metrics import evaluate
 
     detector = load(str(model_dir) if model_dir else None)
-    return evaluate(collect(model_dir, images_dir, batch_size=batch_size, garment_mask=garment_mask),
+    return evaluate(collect(model_dir, images_dir, batch_size=batch_size),
                     detector.classes, confidence_threshold=detector.confidence_threshold)
 
 
-def collect(model_dir: Path | None, images_dir: Path, *, batch_size: int = 8, threshold: float | None = None,
-            garment_mask: bool = True):
+def collect(model_dir: Path | None, images_dir: Path, *, batch_size: int = 8, threshold: float | None = None):
     """Truths and the product's detections for each photo of a YOLO folder; `threshold`
-    replaces the model's own for this run (to see what lies under it). Without
-    `garment_mask` the segment step is left out, so no box is dropped for lying off the
-    garment: the detector alone."""
+    replaces the model's own for this run (to see what lies under it)."""
     from inference import pipeline
     from inference.defects import DEFAULT_WEIGHTS_DIR, DefectDetector, load
 
@@ -216,7 +217,7 @@ def collect(model_dir: Path | None, images_dir: Path, *, batch_size: int = 8, th
         detector.confidence_threshold = threshold
     defects = pipeline.DefectsStep(str(model_dir) if model_dir else "")
     defects.model = detector
-    steps = [pipeline.NormalizeStep(), *([pipeline.SegmentStep()] if garment_mask else []), defects]
+    steps = [pipeline.NormalizeStep(), defects]
     rows = read_yolo_folder(images_dir)
     images = []
     for start in range(0, len(rows), batch_size):

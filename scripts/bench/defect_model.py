@@ -3,7 +3,7 @@
     .venv/bin/python scripts/bench/defect_model.py [--photos DIR] [--count 60]
 
 Targets: detection <= 80 ms a photo at batch 1; the whole pipeline <= 1 s a photo.
-Photos are decoded and segmented before timing the detector (its garment mask is an input).
+Photos are decoded and scaled as the pipeline does before timing the detector.
 """
 
 import argparse
@@ -27,25 +27,24 @@ def main():
     django_app()
     from django.conf import settings
 
-    from inference import defects, pipeline, segmenter
+    from inference import defects, pipeline
     from inference.images import fit_within, open_rgb
 
     paths = sorted(Path(args.photos).glob("*.jpg"))[: args.count]
     detector = defects.load(settings.DEFECT_MODEL_DIR or None)
     images = [fit_within(open_rgb(path), pipeline.IMAGE_SIDE) for path in paths]
-    masks = [s.mask for s in segmenter.load().predict(images)]
-    detector.predict(images[:2], masks[:2])  # warm-up
+    detector.predict(images[:2])  # warm-up
 
     rounds = max(1, args.count // len(images))
     single, batched = [], []
     for _ in range(rounds):
-        for image, mask in zip(images, masks):
+        for image in images:
             started = time.perf_counter()
-            detector.predict([image], [mask])
+            detector.predict([image])
             single.append((time.perf_counter() - started) * 1000)
         for start in range(0, len(images) - 7, 8):
             started = time.perf_counter()
-            detector.predict(images[start:start + 8], masks[start:start + 8])
+            detector.predict(images[start:start + 8])
             batched.append((time.perf_counter() - started) * 1000 / 8)
     print(f"detector {detector.name}@{detector.version}, input {detector.image_size}px, "
           f"{len(single)} timed photos, {os.cpu_count()} CPU cores")

@@ -28,10 +28,12 @@ class Command(BaseCommand):
                                  "ultralytics' yolov8n from random weights")
         parser.add_argument("--train-photos", type=int, default=800)
         parser.add_argument("--val-photos", type=int, default=300)
-        parser.add_argument("--image-size", type=int, default=352)
-        parser.add_argument("--epochs", type=int, default=5)
+        parser.add_argument("--image-size", type=int, default=512, help="the detector's input when served")
+        parser.add_argument("--tile-size", type=int, default=352,
+                            help="training crops, cut from the photos at the serving scale")
+        parser.add_argument("--epochs", type=int, default=8)
         parser.add_argument("--batch-size", type=int, default=16)
-        parser.add_argument("--dirty-marks-repeats", type=int, default=6,
+        parser.add_argument("--dirty-marks-repeats", type=int, default=8,
                             help="times each fine-tuning dirty-mark photo appears in an epoch")
         parser.add_argument("--seed", type=int, default=0)
 
@@ -53,14 +55,18 @@ class Command(BaseCommand):
             data=DefectDataConfig(clothing_dir=data_dir, dirty_marks_dir=dirty, out_dir=cache_dir / "defect-data",
                                   cache_dir=cache_dir, train_photos=options["train_photos"],
                                   val_photos=options["val_photos"], dirty_marks_repeats=options["dirty_marks_repeats"],
+                                  serve_size=options["image_size"], tile_size=options["tile_size"],
                                   seed=options["seed"]),
             out_dir=Path(options["out"]), architecture=options["architecture"], image_size=options["image_size"],
             epochs=options["epochs"], batch_size=options["batch_size"], seed=options["seed"],
         )
         command = "python manage.py train_defect_model " + " ".join(
             f"--{name.replace('_', '-')} {options[name]}"
-            for name in ("architecture", "train_photos", "val_photos", "image_size", "epochs", "batch_size",
+            for name in ("architecture", "train_photos", "val_photos", "image_size", "tile_size", "epochs", "batch_size",
                          "dirty_marks_repeats", "seed"))
-        log = lambda line: self.stdout.write(line) or self.stdout.flush()
+        def log(line: str) -> None:
+            self.stdout.write(line)
+            self.stdout.flush()
+
         metadata = train(config, log=log, command=command)
         self.stdout.write(f"model card: {write_model_card(config.out_dir, metadata)}")
