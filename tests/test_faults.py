@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.faults, pytest.mark.worker, pytest.mark.django_db(tran
 
 PASSWORD = "a-long-passphrase-1"  # make_user's
 RECOVERY_LIMIT_SECONDS = 90  # the promise, with the default settings
-STEPS = {"normalize", "segment", "colors", "phash", "garment", "pattern", "caption"}  # no detector ships yet
+STEPS = {"normalize", "segment", "colors", "phash", "garment", "pattern", "defects", "grade", "caption"}
 
 
 @pytest.fixture

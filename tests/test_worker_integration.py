@@ -41,7 +41,9 @@ def test_uploaded_photos_become_ready_through_a_real_worker(celery_worker_proces
         assert item.category and item.category_confidence is not None and item.colors
         assert item.thumb_small and (media_storage / item.thumb_small.name).exists()
         steps = set(Prediction.objects.filter(item=item).values_list("step", flat=True))
-        assert steps == {"normalize", "segment", "colors", "phash", "garment", "pattern", "caption"}  # no detector ships yet
+        assert steps == {"normalize", "segment", "colors", "phash", "garment", "pattern", "defects", "grade",
+                         "caption"}
+        assert item.grade in ("reuse", "recycle", "dispose")
     card = client.get(reverse("item-status", args=[items[0].pk]), {"known": "queued"})
     assert card.status_code == 200 and "status-ready" in card.content.decode()
     assert "inference.tasks.process_photos" in celery_worker_process.output()
