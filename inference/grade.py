@@ -81,10 +81,14 @@ def grade(defects: list[dict], *, garment_area: float, garment_box, policy: Grad
     stains = [d for d in counted if d["type"] not in DAMAGE_KINDS]
     damage = [d for d in counted if d["type"] in DAMAGE_KINDS]
     covered = sum(_area(d["box"]) for d in counted) / garment_area
+    # The area covers every box; when that total alone would grade otherwise, say so, or
+    # "3 % stained -> reuse" reads as a contradiction.
+    if_all_real = _decide(counted, garment_area, policy)
     reason = {
         "label": label, "stains": len(stains), "damage": len(damage),
         "area_percent": round(min(covered, 1.0) * 100, 1),
         "where": grid_position(counted[0]["box"], garment_box) if counted else "",
+        "if_all_real": if_all_real if if_all_real != label else "",
     }
     return {"label": label, "probabilities": {k: round(v, 4) for k, v in probabilities.items()},
             "reason": reason, "reason_text": reason_text(reason)}
@@ -100,4 +104,5 @@ def reason_text(reason: dict) -> str:
     if not parts:
         return f"no stains or damage found → {reason['label']}"
     where = reason["where"].replace("-", " ").replace("middle centre", "centre")
-    return f"{' and '.join(parts)} covering {reason['area_percent']:g}% of the garment, {where} → {reason['label']}"
+    text = f"{' and '.join(parts)} covering {reason['area_percent']:g}% of the garment, {where} → {reason['label']}"
+    return f"{text} ({reason['if_all_real']} if every box is right)" if reason.get("if_all_real") else text

@@ -81,6 +81,23 @@ def test_the_reason_names_counts_area_and_place():
     result = grade([defect(area=0.03, x=0.05, y=0.8), defect(area=0.0004, x=0.1, y=0.85)],
                    garment_area=1.0, garment_box=GARMENT, policy=POLICY)
     assert result["reason_text"] == "2 stains covering 3% of the garment, lower left → recycle"
+    assert result["reason"]["if_all_real"] == ""
+
+
+def test_the_reason_says_when_unsure_boxes_alone_would_grade_otherwise():
+    # Together 2.5 % (recycle), but only a 34 % chance that both are real: reuse.
+    result = grade([defect(confidence=0.71, area=0.016, x=0.4, y=0.7), defect(confidence=0.48, area=0.009, x=0.7)],
+                   garment_area=1.0, garment_box=GARMENT, policy=POLICY)
+    assert result["label"] == "reuse" and result["reason"]["if_all_real"] == "recycle"
+    assert result["reason_text"].endswith("→ reuse (recycle if every box is right)")
+    from django.utils import translation
+
+    from wardrobe.condition import reason_sentence
+
+    with translation.override("en"):
+        assert reason_sentence(result["reason"]).endswith("→ Reuse (Recycle if every box is right)")
+    with translation.override("ko"):
+        assert "모든 표시가 맞다면 재활용" in reason_sentence(result["reason"])
 
 
 @pytest.mark.parametrize("box, cell", [

@@ -40,9 +40,12 @@ def reason_sentence(reason: dict | None) -> str:
                      % {"count": reason["damage"]})
     if not parts:
         return _("No stains or damage found → %(grade)s") % {"grade": grade}
-    return _("%(found)s covering %(area)s%% of the garment, %(where)s → %(grade)s") % {
+    sentence = _("%(found)s covering %(area)s%% of the garment, %(where)s → %(grade)s") % {
         "found": _(" and ").join(parts), "area": f"{reason['area_percent']:g}",
         "where": POSITIONS.get(reason.get("where"), ""), "grade": grade}
+    if reason.get("if_all_real"):  # the boxes are not all sure: the total alone would grade otherwise
+        sentence += " " + _("(%(grade)s if every box is right)") % {"grade": Item.Grade(reason["if_all_real"]).label}
+    return sentence
 
 
 def defect_position(defect: dict, garment_box) -> str:
