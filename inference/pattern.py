@@ -139,6 +139,7 @@ class PatternModel:
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
         return softmax_probabilities(vectors, self.coef, self.intercept, self.mean, self.scale, self.temperature)
+
     def predict(self, vectors: Sequence[np.ndarray]) -> list[PatternPrediction]:
         """One prediction per feature vector (see `feature_vector`)."""
         if not len(vectors):

@@ -85,11 +85,10 @@ def tile(image: Image.Image, lines: list[str], *, serve_size: int, tile_size: in
     return image.crop((left, top, left + tile_w, top + tile_h)), kept
 
 
-def _write(out_dir: Path, split: str, name: str, image: np.ndarray | Image.Image, lines: list[str]) -> None:
+def _write(out_dir: Path, split: str, name: str, image: Image.Image, lines: list[str]) -> None:
     (out_dir / "images" / split).mkdir(parents=True, exist_ok=True)
     (out_dir / "labels" / split).mkdir(parents=True, exist_ok=True)
-    picture = image if isinstance(image, Image.Image) else Image.fromarray(image)
-    picture.save(out_dir / "images" / split / f"{name}.jpg", quality=92)
+    image.save(out_dir / "images" / split / f"{name}.jpg", quality=92)
     (out_dir / "labels" / split / f"{name}.txt").write_text("".join(f"{line}\n" for line in lines))
 
 
@@ -116,15 +115,14 @@ def build(config: DefectDataConfig, *, log: Callable[[str], None] = print) -> di
             lines = []
             # Exactly floor(n * share) photos get defects, spread evenly; the rest stay clean.
             stained = int(index * config.stained_share) > int((index - 1) * config.stained_share)
-            pixels = np.asarray(image)
+            picture = image
             if stained:
                 photo_seed = int(hashlib.sha256(photo.image_id.encode()).hexdigest()[:8], 16)
                 photo_rng = np.random.default_rng([config.seed, photo_seed])
                 mask = cache.segmentation(photo, image).mask
-                result = synthesize(pixels, mask, photo_rng, config.synthesis)
-                pixels = result.image
+                result = synthesize(np.asarray(image), mask, photo_rng, config.synthesis)
+                picture = Image.fromarray(result.image)
                 lines = [defect.yolo_line(image.width, image.height) for defect in result.defects]
-            picture = Image.fromarray(pixels)
             if split == "train":  # validation photos stay whole: they are measured as the product runs
                 picture, lines = tile(picture, lines, serve_size=config.serve_size, tile_size=config.tile_size,
                                       rng=rng)
