@@ -1,5 +1,5 @@
-"""Captions in Korean and English composed from what the pipeline saw: colours, category
-and each stain or damage with its place on the garment. No model, no weights: fast and
+"""Captions in Korean and English composed from what the pipeline saw: colours, pattern,
+category and each stain or damage with its place on the garment. No model, no weights: fast and
 deterministic, and it degrades to what is known when a step's result is missing.
 
     "우측 중앙에 얼룩이 있는 하늘색 반팔 티셔츠"
@@ -12,7 +12,7 @@ from collections import Counter
 from inference import taxonomy
 from inference.grade import grid_position
 
-VERSION = "compose-1"
+VERSION = "compose-2"  # 2: the pattern, when not plain
 
 # inference.grade.grid_position's cells.
 POSITION_KO = {
@@ -59,6 +59,14 @@ def _colour_terms(colours) -> list:
     return [taxonomy.COLOR_BY_CODE[name] for name in names if name in taxonomy.COLOR_BY_CODE][:3]
 
 
+def _pattern_names(code: str) -> tuple[str, str]:
+    """Plain goes unsaid, as in a shop's listing ("navy shirt", not "plain navy shirt")."""
+    term = taxonomy.PATTERN_BY_CODE.get(code)
+    if term is None or term.code == "plain":
+        return "", ""
+    return term.ko, term.en.lower()
+
+
 def ko_list(words: list[str]) -> str:
     """네이비와 흰색; 네이비, 흰색과 빨강."""
     if len(words) <= 1:
@@ -81,8 +89,8 @@ def _defect_groups(defects, garment_box) -> list[tuple[str, str, int]]:
     return [(kind, cell, count) for (kind, cell), count in counts.items()]
 
 
-def _ko(category_ko: str, colours, groups) -> str:
-    noun = " ".join(part for part in (ko_list([c.ko for c in colours]), category_ko) if part)
+def _ko(category_ko: str, pattern_ko: str, colours, groups) -> str:
+    noun = " ".join(part for part in (ko_list([c.ko for c in colours]), pattern_ko, category_ko) if part)
     if not groups:
         return noun
     phrases = [f"{POSITION_KO[cell]}에 {DEFECT_KO[kind]}" + (f" {count}개" if count > 1 else "")
@@ -90,9 +98,9 @@ def _ko(category_ko: str, colours, groups) -> str:
     return f"{', '.join(phrases[:-1] + [particle(phrases[-1], '이', '가')])} 있는 {noun}"
 
 
-def _en(category_en: str, colours, groups) -> str:
+def _en(category_en: str, pattern_en: str, colours, groups) -> str:
     colour_words = [c.en.lower().replace(" ", "-") for c in colours]
-    noun = " ".join(part for part in (en_list(colour_words), category_en) if part)
+    noun = " ".join(part for part in (en_list(colour_words), pattern_en, category_en) if part)
     if groups:
         phrases = []
         for kind, cell, count in groups:
@@ -103,9 +111,10 @@ def _en(category_en: str, colours, groups) -> str:
     return noun[:1].upper() + noun[1:]
 
 
-def compose(*, category: str = "", colors=(), defects=(), garment_box=None) -> dict[str, str]:
+def compose(*, category: str = "", colors=(), pattern: str = "", defects=(), garment_box=None) -> dict[str, str]:
     """One sentence per language; any argument may be missing."""
     category_ko, category_en = _category_names(category)
+    pattern_ko, pattern_en = _pattern_names(pattern)
     colours = _colour_terms(colors)
     groups = _defect_groups(defects, garment_box)
-    return {"ko": _ko(category_ko, colours, groups), "en": _en(category_en, colours, groups)}
+    return {"ko": _ko(category_ko, pattern_ko, colours, groups), "en": _en(category_en, pattern_en, colours, groups)}

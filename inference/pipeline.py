@@ -324,7 +324,8 @@ class CaptionStep(Step):
 
         captions = [
             compose(category=photo.fields.get("category", ""), colors=photo.fields.get("colors", ()),
-                    defects=photo.fields.get("defects", ()), garment_box=photo.fields.get("garment_box"))
+                    pattern=photo.fields.get("pattern", ""), defects=photo.fields.get("defects", ()),
+                    garment_box=photo.fields.get("garment_box"))
             for photo in photos
         ]
         if self.model:

@@ -86,6 +86,12 @@ def test_status_and_category_filters(admin_client, user):
     assert set(listed(admin_client, status="ready")) == {hoodie.pk, dress.pk}
     assert listed(admin_client, category="hoodie") == [hoodie.pk]
     assert listed(admin_client, category="dress") == [dress.pk]
+    Item.objects.filter(pk=dress.pk).update(pattern="floral", pattern_confidence=0.8)
+    assert listed(admin_client, pattern="floral") == [dress.pk]
+    page = admin_client.get(reverse("admin:wardrobe_item_change", args=[dress.pk]))
+    assert "pattern" not in page.context["adminform"].form.fields  # shown, not edited here
+    html = page.content.decode()
+    assert "field-pattern" in html and ("꽃무늬" in html or "Floral" in html) and "0.8" in html
 
 
 def test_confidence_band_filter(admin_client, user, settings):

@@ -65,6 +65,19 @@ def test_captions(category, colours, defects, korean, english):
     assert compose(category=category, colors=colours, defects=defects, garment_box=BOX) == {"ko": korean, "en": english}
 
 
+@pytest.mark.parametrize("pattern, colours, defects, korean, english", [
+    ("striped", ["navy", "white"], [], "네이비와 흰색 스트라이프 블라우스/셔츠", "Navy and white striped blouse / shirt"),
+    ("checked", ["red"], [CENTRE_RIGHT], "우측 중앙에 얼룩이 있는 빨강 체크 블라우스/셔츠",
+     "Red checked blouse / shirt with a stain at the centre right"),
+    ("floral", [], [], "꽃무늬 블라우스/셔츠", "Floral blouse / shirt"),
+    ("plain", ["white"], [], "흰색 블라우스/셔츠", "White blouse / shirt"),  # plain goes unsaid
+    ("not-a-pattern", ["white"], [], "흰색 블라우스/셔츠", "White blouse / shirt"),
+])
+def test_the_pattern_stands_before_the_garment(pattern, colours, defects, korean, english):
+    assert compose(category="blouse_shirt", colors=colours, pattern=pattern, defects=defects, garment_box=BOX) == \
+        {"ko": korean, "en": english}
+
+
 def test_there_are_at_least_thirty_cases():
     assert len(CASES) >= 30
 
@@ -122,6 +135,8 @@ def test_editing_category_colours_or_boxes_rewrites_the_caption(captioned):
     assert item.caption_ko == "우측 중앙에 얼룩이 있는 네이비와 흰색 니트/스웨터"
     item = services.remove_defect(item=item, index=0)
     assert item.caption_en == "Navy and white sweater"
+    item = services.update_item(item=item, changes={"pattern": "striped"})
+    assert item.caption_ko == "네이비와 흰색 스트라이프 니트/스웨터"
 
 
 def test_the_owners_own_caption_stays_and_a_cleared_one_comes_back_composed(captioned):

@@ -65,7 +65,8 @@ class PredictionInline(admin.TabularInline):
 class ItemAdmin(admin.ModelAdmin):
     list_display = ("thumbnail", "category", "status", "confidence", "grade", "caption", "owner", "reviewed_category",
                     "created_at")
-    list_filter = ("status", "category", ConfidenceBandFilter, ModelVersionFilter, ("owner", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("status", "category", "pattern", ConfidenceBandFilter, ModelVersionFilter,
+                   ("owner", admin.RelatedOnlyFieldListFilter))
     search_fields = ("id", "owner__username", "owner__nickname", "notes", "brand", "caption_en", "caption_ko", "original_name")
     list_select_related = ("owner",)
     list_per_page = 50
@@ -74,7 +75,7 @@ class ItemAdmin(admin.ModelAdmin):
     fields = (
         "photo", "owner", "status", "failure_reason", "attempts", "category", "category_confidence",
         "reviewed_category", "grade", "grade_probabilities", "reviewed_grade", "defect_boxes",
-        "reviewed_by", "reviewed_at", "colors", "season_mask", "style_mask",
+        "reviewed_by", "reviewed_at", "colors", "pattern", "pattern_confidence", "season_mask", "style_mask",
         "brand", "size", "notes", "caption_ko", "caption_en", "user_edited_fields", "duplicate_of", "embedding_version",
         "created_at", "processed_at",
     )

@@ -46,7 +46,7 @@ EDITABLE_COLUMNS = {
     "caption_ko": "caption_ko", "caption_en": "caption_en",
 }
 # What a composed caption is made of: a change to one rewrites the caption.
-CAPTION_SOURCES = {"category", "colors", "defects"}
+CAPTION_SOURCES = {"category", "colors", "pattern", "defects"}
 
 
 class StorageUnavailable(Exception):
@@ -275,7 +275,8 @@ def _recaption(item: Item) -> set[str]:
     """Composes the captions again from the item's fields, except a caption the owner wrote."""
     from inference.captions import compose
 
-    captions = compose(category=item.category, colors=item.colors, defects=item.defects, garment_box=item.garment_box)
+    captions = compose(category=item.category, colors=item.colors, pattern=item.pattern, defects=item.defects,
+                       garment_box=item.garment_box)
     columns = set()
     for language in ("ko", "en"):
         if f"caption_{language}" not in item.user_edited_fields:
