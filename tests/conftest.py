@@ -102,10 +102,25 @@ def sent_tasks(monkeypatch) -> list[str]:
     return keys
 
 
+def write_dirty_marks(folder: Path, sources: int = 4) -> Path:
+    """A dirty-mark folder in the shared set's layout: the fixture photos, one box each,
+    every source photo under two Roboflow names."""
+    (folder / "train" / "images").mkdir(parents=True)
+    (folder / "train" / "labels").mkdir(parents=True)
+    for index in range(sources):
+        photo = GARMENT_PHOTOS[index % len(GARMENT_PHOTOS)]
+        for copy in ("", "-"):
+            name = f"Dirt-Mark-{index}{copy}_jpg.rf.{index}{len(copy)}"
+            (folder / "train" / "images" / f"{name}.jpg").write_bytes(photo.read_bytes())
+            (folder / "train" / "labels" / f"{name}.txt").write_text("0 0.5 0.5 0.1 0.1\n")
+    return folder
+
+
 @pytest.fixture(scope="session")
 def tiny_detector(tmp_path_factory):
-    """A stain detector trained here in seconds (1 epoch, 64 px, six photos): real weights
-    through the real training, export and loading code, not a useful model."""
+    """A stain detector trained here in seconds (1 epoch, 64 px, six photos, then a
+    fine-tuning epoch on four dirty-mark photos): real weights through the real training,
+    export and loading code, not a useful model."""
     import importlib.util
     import subprocess
     import sys
@@ -113,11 +128,13 @@ def tiny_detector(tmp_path_factory):
     if importlib.util.find_spec("ultralytics") is None:  # finding, not importing: see below
         pytest.skip("ultralytics is not installed (scripts/setup requirements-train.txt)")
     root = tmp_path_factory.mktemp("detector")
+    dirty = write_dirty_marks(root / "dirty-marks", sources=8)
     # Its own process: importing ultralytics patches PIL's Image.open for the whole process.
     result = subprocess.run(
-        [sys.executable, "manage.py", "train_defect_model", "--data", str(GARMENT_DATA), "--dirty-marks", "",
+        [sys.executable, "manage.py", "train_defect_model", "--data", str(GARMENT_DATA), "--dirty-marks", str(dirty),
          "--out", str(root / "model"), "--cache-dir", str(root / "cache"), "--train-photos", "6",
-         "--val-photos", "4", "--image-size", "64", "--epochs", "1", "--batch-size", "4"],
+         "--val-photos", "4", "--image-size", "64", "--tile-size", "64", "--epochs", "1", "--batch-size", "4",
+         "--dirty-marks-repeats", "1", "--finetune-epochs", "1"],
         cwd=FIXTURES.parent.parent, capture_output=True, text=True, timeout=600,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "wardrobe.settings", "WARDROBE_VAR_DIR": str(root / "var")})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

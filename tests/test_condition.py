@@ -145,6 +145,40 @@ def test_the_data_set_keeps_clean_photos_as_negatives_without_labels(tmp_path, s
     assert "names:" in (tmp_path / "data" / "data.yaml").read_text()
 
 
+def test_the_fine_tuning_sets_keep_each_source_on_one_side(tmp_path, settings):
+    from inference.training.defect_data import DefectDataConfig, build, dirty_mark_source
+    from tests.conftest import GARMENT_DATA, write_dirty_marks
+
+    dirty = write_dirty_marks(tmp_path / "dirty", sources=8)
+    out = tmp_path / "data"
+    counts = build(DefectDataConfig(clothing_dir=GARMENT_DATA, dirty_marks_dir=dirty, out_dir=out,
+                                    cache_dir=tmp_path / "cache", train_photos=6, val_photos=6, val_share=0.4,
+                                    dirty_marks_repeats=2, finetune=True, finetune_folds=2))
+    assert counts["dirty_marks"] == {"tune_photos": 8, "heldout_photos": 8, "tune_sources": 4, "heldout_sources": 4}
+
+    def sources(names):
+        return {dirty_mark_source(name.removeprefix("dirty-").rsplit("-", 1)[0] + ".jpg") for name in names}
+
+    main = sorted(p.name for p in (out / "images" / "train").iterdir())
+    assert not [name for name in main if name.startswith("dirty-")]  # the main stage sees no dirty mark
+    held = sources(p.stem + "-0" for p in (out / "dirty-heldout" / "images").iterdir())
+    tuned = sources(p.stem for p in (out / "finetune" / "images" / "train").iterdir() if p.name.startswith("dirty-"))
+    assert len(tuned) == 4 and not tuned & held
+    measured = []
+    for fold in (0, 1):
+        folder = out / f"finetune-fold{fold}"
+        trained = [p.stem for p in (folder / "images" / "train").iterdir()]
+        own = sources(p.stem + "-0" for p in (folder / "measure" / "images").iterdir())
+        dirty_tiles = [name for name in trained if name.startswith("dirty-")]
+        assert own and not own & sources(dirty_tiles) and own | sources(dirty_tiles) == tuned
+        assert len(dirty_tiles) == 2 * 2 * len(tuned - own)  # two names a source, two tiles each
+        assert sum(name.startswith("main-") for name in trained) == min(len(dirty_tiles), len(main))
+        assert all((folder / "labels" / "train" / f"{name}.txt").exists() for name in trained)
+        assert "measure" not in (folder / "data.yaml").read_text()
+        measured.append(own)
+    assert not measured[0] & measured[1]
+
+
 def test_training_tiles_keep_the_serving_scale_and_clip_the_boxes():
     from PIL import Image
 

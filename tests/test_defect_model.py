@@ -56,10 +56,62 @@ def test_a_tiny_training_run_writes_a_model_the_pipeline_loads(tiny_detector):
 
     graph = onnx.load(str(out / "defects.onnx")).graph  # weights stored as float16: half the file
     assert any(initializer.data_type == onnx.TensorProto.FLOAT16 for initializer in graph.initializer)
-    assert "## Metrics" in (out / "MODEL_CARD.md").read_text()
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "## Metrics" in card
+    # The fine-tuning stage: one epoch at most, chosen by two folds, each measured at epochs 0 and 1.
+    stage = metadata["finetune"]
+    assert stage["epochs"] in (0, 1) and [[row["epoch"] for row in rows] for rows in stage["folds"]] == [[0, 1]] * 2
+    options = metadata["command"].split(" --")[1:]
+    assert "finetune-epochs 1" in options and "finetune-folds 2" in options and "## Fine-tuning" in card
+    assert "dirty_marks_heldout" in metadata["metrics"]
     from PIL import Image
 
     from inference.defects import DefectDetector
 
     detector = DefectDetector(out)
     assert len(detector.predict([Image.open(photo_path("hat")), Image.open(photo_path("pants"))])) == 2
+
+
+FINETUNE_CHECK = """
+import sys
+from pathlib import Path
+
+import torch
+
+from inference.training.defect_data import DefectDataConfig
+from inference.training.defects import DefectTrainConfig, _fit
+
+cache, out = Path(sys.argv[1]), Path(sys.argv[2])
+start = next(p for p in (cache / "defect-runs" / "defects" / "weights").glob("*.pt"))
+data = DefectDataConfig(clothing_dir=Path("."), dirty_marks_dir=Path("."), out_dir=cache / "defect-data",
+                        cache_dir=cache, serve_size=64, tile_size=64, finetune=True)
+config = DefectTrainConfig(data=data, out_dir=out, image_size=64, batch_size=4, finetune_epochs=1,
+                           finetune_learning_rate=0.0)
+end = _fit(str(start), config, data_dir=cache / "defect-data" / "finetune", runs=out, name="check", finetune_epochs=1)
+
+def head(path):
+    checkpoint = torch.load(path, weights_only=False)
+    return dict((checkpoint["ema"] or checkpoint["model"]).named_parameters())["model.17.cv3.0.2.weight"]
+
+print("same" if torch.equal(head(start), head(end)) else "different")
+"""
+
+
+@pytest.mark.slow
+def test_fine_tuning_starts_from_the_main_stages_weights(tiny_detector, tmp_path):
+    """At a learning rate of 0 the fine-tuned detector's head is the main stage's: the stage
+    loads the checkpoint rather than training its architecture from scratch."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import FIXTURES
+
+    script = tmp_path / "check.py"
+    script.write_text(FINETUNE_CHECK)
+    result = subprocess.run(  # its own process, as in tiny_detector: ultralytics patches PIL
+        [sys.executable, str(script), str(tiny_detector.parent / "cache"), str(tmp_path / "runs")],
+        cwd=FIXTURES.parent.parent, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "wardrobe.settings", "PYTHONPATH": str(FIXTURES.parent.parent)})
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1] == "same"

@@ -2,6 +2,7 @@
 photos (split by sender), plus the real dirty-mark photos (split once by source photo)."""
 
 import hashlib
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -35,6 +36,12 @@ class DefectDataConfig:
     val_share: float = 0.2  # of senders, held out from training
     dirty_marks_heldout_share: float = 0.5
     dirty_marks_repeats: int = 8  # the few real photos weigh more than one synthetic each
+    # With a fine-tuning stage the dirty-mark photos stay out of the main training split and
+    # are written as fine-tuning sets: all of them, and `finetune_folds` folds by source (each
+    # fold's photos measured whole, the other folds' tiled) to choose the stage's length by
+    # (1: no folds, the stage's length as given).
+    finetune: bool = False
+    finetune_folds: int = 2
     # Training photos are scaled as the detector sees them when served (long side
     # serve_size) and cut to one random tile_size square each: faint marks keep their size
     # in pixels at a quarter of the cost of training on the whole photo at that size.
@@ -48,6 +55,14 @@ def dirty_mark_source(name: str) -> str:
     """Roboflow exports one source photo under several names ("Dirt-Mark-2_jpg.rf.<hash>",
     "Dirt-Mark-2-_jpg.rf.<hash>"): they must land on the same side of a split."""
     return re.split(r"_(?:jpe?g|png)\.rf\.", name)[0].rstrip("-_ ")
+
+
+def source_folds(photos: list[Path], *, folds: int, seed: int) -> list[list[Path]]:
+    """The photos in `folds` groups, all copies of one source photo in the same group."""
+    sources = sorted({dirty_mark_source(p.name) for p in photos},
+                     key=lambda source: hashlib.sha256(f"{seed}:fold:{source}".encode()).hexdigest())
+    fold_of = {source: index % folds for index, source in enumerate(sources)}
+    return [[p for p in photos if fold_of[dirty_mark_source(p.name)] == fold] for fold in range(folds)]
 
 
 def split_dirty_marks(folder: Path, *, heldout_share: float, seed: int) -> tuple[list[Path], list[Path]]:
@@ -94,7 +109,9 @@ def _write(out_dir: Path, split: str, name: str, image: Image.Image, lines: list
 
 def build(config: DefectDataConfig, *, log: Callable[[str], None] = print) -> dict:
     """Writes OUT/images/{train,val}, OUT/labels/{train,val}, OUT/data.yaml and, when the
-    dirty-mark photos are given, OUT/dirty-heldout (evaluation only). Returns counts."""
+    dirty-mark photos are given, OUT/dirty-heldout (evaluation only) and, with `finetune`,
+    OUT/finetune and OUT/finetune-fold<k> (each with its data.yaml; a fold's own photos
+    whole in OUT/finetune-fold<k>/measure). Returns counts."""
     from inference import segmenter
 
     if config.out_dir.exists():
@@ -136,21 +153,57 @@ def build(config: DefectDataConfig, *, log: Callable[[str], None] = print) -> di
     if config.dirty_marks_dir:
         tune, held = split_dirty_marks(config.dirty_marks_dir, heldout_share=config.dirty_marks_heldout_share,
                                        seed=config.seed)
-        for path in tune:
-            lines = [f"{STAIN} {' '.join(line.split()[1:])}" for line in _labels(path)]
-            for repeat in range(config.dirty_marks_repeats):  # a different tile each time
-                picture, kept = tile(open_rgb(path), lines, serve_size=config.serve_size,
-                                     tile_size=config.tile_size, rng=rng)
-                _write(config.out_dir, "train", f"dirty-{path.stem}-{repeat}", picture, kept)
+        if config.finetune:
+            main_tiles = sorted((config.out_dir / "images" / "train").glob("*.jpg"))
+            _write_finetune_set(config, config.out_dir / "finetune", tune, main_tiles, rng)
+            folds = source_folds(tune, folds=config.finetune_folds, seed=config.seed) if config.finetune_folds > 1 else []
+            for fold, photos in enumerate(folds):
+                others = [p for p in tune if p not in photos]
+                _write_finetune_set(config, config.out_dir / f"finetune-fold{fold}", others, main_tiles, rng)
+                for path in photos:
+                    _write(config.out_dir / f"finetune-fold{fold}" / "measure", "", path.stem, open_rgb(path),
+                           _labels(path))
+        else:
+            _write_dirty_tiles(config, config.out_dir, tune, rng)
         for path in held:
             _write(config.out_dir / "dirty-heldout", "", path.stem, open_rgb(path), _labels(path))
         counts["dirty_marks"] = {"tune_photos": len(tune), "heldout_photos": len(held),
                                  "tune_sources": len({dirty_mark_source(p.name) for p in tune}),
                                  "heldout_sources": len({dirty_mark_source(p.name) for p in held})}
-    (config.out_dir / "data.yaml").write_text(
-        f"path: {config.out_dir.resolve()}\ntrain: images/train\nval: images/val\n"
-        f"names:\n" + "".join(f"  {index}: {name}\n" for index, name in enumerate(CLASSES)))
+    _write_yaml(config.out_dir, config.out_dir)
     return counts
+
+
+def _write_dirty_tiles(config: DefectDataConfig, out_dir: Path, photos: list[Path], rng: np.random.Generator) -> int:
+    written = 0
+    for path in photos:
+        lines = [f"{STAIN} {' '.join(line.split()[1:])}" for line in _labels(path)]
+        for repeat in range(config.dirty_marks_repeats):  # a different tile each time
+            picture, kept = tile(open_rgb(path), lines, serve_size=config.serve_size,
+                                 tile_size=config.tile_size, rng=rng)
+            _write(out_dir, "train", f"dirty-{path.stem}-{repeat}", picture, kept)
+            written += 1
+    return written
+
+
+def _write_finetune_set(config: DefectDataConfig, out_dir: Path, photos: list[Path], main_tiles: list[Path],
+                        rng: np.random.Generator) -> None:
+    """The dirty-mark photos' tiles and as many tiles of the main training split (synthetic
+    defects and clean photos), so that fine-tuning on real marks keeps what was learnt there."""
+    written = _write_dirty_tiles(config, out_dir, photos, rng)
+    for index in rng.permutation(len(main_tiles))[:written]:
+        source = main_tiles[index]
+        for kind, suffix in (("images", ".jpg"), ("labels", ".txt")):
+            target = out_dir / kind / "train" / f"main-{source.stem}{suffix}"
+            os.link(config.out_dir / kind / "train" / f"{source.stem}{suffix}", target)
+    _write_yaml(out_dir, config.out_dir)
+
+
+def _write_yaml(out_dir: Path, main_dir: Path) -> None:
+    # ultralytics wants a validation folder; training runs without validating, so the main one serves.
+    (out_dir / "data.yaml").write_text(
+        f"path: {out_dir.resolve()}\ntrain: images/train\nval: {(main_dir / 'images' / 'val').resolve()}\n"
+        f"names:\n" + "".join(f"  {index}: {name}\n" for index, name in enumerate(CLASSES)))
 
 
 def _labels(image_path: Path) -> list[str]:

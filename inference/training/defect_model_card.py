@@ -46,6 +46,26 @@ def _row(name: str, metrics: dict) -> str:
             f"{cell(metrics['recall'])} | {cell(metrics['map50'])} | {cell(metrics['map50_95'])} |")
 
 
+def _finetune_section(metadata: dict) -> list[str]:
+    stage = metadata["finetune"]
+    lines = ["", "## Fine-tuning on the real dirty marks", "",
+             (f"{stage['epochs']} epochs at a constant learning rate of {metadata['config']['finetune_learning_rate']}, "
+              "without mosaic, from the main stage's weights." if stage["epochs"]
+              else "None: the main stage alone scored best on the folds below.")]
+    if stage["folds"]:
+        lines += ["", ("Chosen by folds of the fine-tuning photos (by source): fine-tuned on the other folds, each "
+                       "epoch's weights measured on the fold's own whole photos through the product's steps, at the "
+                       "threshold chosen on the clean validation photos (epoch 0: the main stage alone). The held-out "
+                       "photos play no part. mAP50 on each fold:"), "",
+                  "| epoch | " + " | ".join(f"fold {k + 1}" for k in range(len(stage["folds"]))) + " | mean |",
+                  "|---" * (len(stage["folds"]) + 2) + "|"]
+        for epoch in range(len(stage["folds"][0])):
+            scores = [rows[epoch]["map50"] for rows in stage["folds"]]
+            lines.append(f"| {epoch} | " + " | ".join(f"{score:.3f}" for score in scores)
+                         + f" | {sum(scores) / len(scores):.3f} |")
+    return lines
+
+
 def write_model_card(out_dir: Path, metadata: dict) -> Path:
     data = metadata["data"]
     synthesis = SynthesisSettings()
@@ -75,12 +95,18 @@ def write_model_card(out_dir: Path, metadata: dict) -> Path:
     ]
     if data.get("dirty_marks"):
         marks = data["dirty_marks"]
+        repeats = metadata["config"]["data"]["dirty_marks_repeats"]
+        use = (f"fine-tune in a second stage (each as {repeats} tiles, with as many tiles of the main training "
+               "split), after a main stage that sees none of them" if metadata.get("finetune")
+               else f"fine-tune, repeated {repeats} times in training")
         sections.append(
             f"- **Real** dirty marks: \"dirty_marks_detection-2\" (Roboflow Universe, workspace "
             f"qcdirtymarks-annotation, CC BY 4.0). Split once by source photo (Roboflow's copies of one photo stay "
-            f"together): {marks['tune_photos']} photos ({marks['tune_sources']} sources) fine-tune, repeated "
-            f"{metadata['config']['data']['dirty_marks_repeats']} times in training; {marks['heldout_photos']} photos ({marks['heldout_sources']} sources) held out for "
+            f"together): {marks['tune_photos']} photos ({marks['tune_sources']} sources) {use}; "
+            f"{marks['heldout_photos']} photos ({marks['heldout_sources']} sources) held out for "
             "evaluation only. Their label, a dirt mark, is the class `stain`.")
+    if metadata.get("finetune"):
+        sections += _finetune_section(metadata)
     sections += ["", "![Training photos with their boxes: red stain, green hole, blue tear](contact_sheet.jpg)", "",
                  "## Metrics", "",
                  ("Measured through the product's steps (normalize, defects), "

@@ -37,10 +37,19 @@ class DefectTrainConfig:
     seed: int = 0
     confidence_threshold: float = 0.25
     iou_threshold: float = 0.5
+    # A second stage on the real dirty-mark photos (with as many main training tiles) after
+    # the main one, which then sees none of them: at most this many epochs, the count chosen
+    # by the folds of data.finetune_folds. 0: the dirty marks join the main stage (runs 3-5).
+    # A constant rate, so that epoch k of a longer run is what a k-epoch run would give.
+    finetune_epochs: int = 0
+    finetune_learning_rate: float = 0.002
 
     def __post_init__(self):
         if self.architecture not in ARCHITECTURES:
             raise ValueError(f"architecture must be one of {ARCHITECTURES}")
+        if bool(self.finetune_epochs) != self.data.finetune or (self.data.finetune and not self.data.dirty_marks_dir):
+            raise ValueError("a fine-tuning stage needs the dirty-mark photos and its data sets (data.finetune), "
+                             "and the data sets need the stage")
         if self.data.serve_size != self.image_size:
             raise ValueError("the training tiles must be cut at the serving scale (data.serve_size == image_size)")
 
@@ -73,7 +82,6 @@ def train(config: DefectTrainConfig, *, log: Callable[[str], None], command: str
     # Everything is built here from the yaml and local data: ultralytics need not look online.
     os.environ.setdefault("YOLO_OFFLINE", "1")
     import torch
-    from ultralytics import YOLO
 
     started = time.monotonic()
     log("building the data set (synthetic defects on the clothing photos, dirty-mark photos)")
@@ -81,20 +89,19 @@ def train(config: DefectTrainConfig, *, log: Callable[[str], None], command: str
     log(f"data: {json.dumps(counts)}")
     torch.manual_seed(config.seed)
     runs = (config.data.cache_dir / "defect-runs").resolve()  # ultralytics puts a relative one under runs/detect
-    model = YOLO(_model_file(config, runs))
-    results = model.train(
-        data=str(config.data.out_dir / "data.yaml"), imgsz=config.train_size, epochs=config.epochs,
-        batch=config.batch_size, device=_device(), workers=2, seed=config.seed, deterministic=True,
-        pretrained=False, amp=False, plots=False, project=str(runs), name="defects", exist_ok=True,
-        verbose=True, patience=config.epochs, val=False, warmup_epochs=config.warmup_epochs,
-        close_mosaic=config.close_mosaic, optimizer=config.optimizer, lr0=config.learning_rate,
-    )
-    weights = Path(results.save_dir if hasattr(results, "save_dir") else model.trainer.save_dir) / "weights"
-    best = weights / "best.pt" if (weights / "best.pt").exists() else weights / "last.pt"
-    onnx_file = Path(YOLO(str(best)).export(format="onnx", imgsz=config.image_size, dynamic=True,
-                                            opset=17, simplify=False))
+    best = _fit(_model_file(config, runs), config, data_dir=config.data.out_dir, runs=runs, name="defects")
+    finetune = {}
+    if config.finetune_epochs:
+        epochs, folds = config.finetune_epochs, []
+        if config.data.finetune_folds > 1:
+            epochs, folds = choose_finetune_epochs(config, best, runs=runs, log=log)
+        log(f"fine-tuning on all the dirty-mark photos for {epochs} epochs")
+        if epochs:
+            best = _fit(str(best), config, data_dir=config.data.out_dir / "finetune", runs=runs, name="finetune",
+                        finetune_epochs=epochs)
+        finetune = {"epochs": epochs, "folds": folds}
     config.out_dir.mkdir(parents=True, exist_ok=True)
-    store_half(onnx_file, config.out_dir / "defects.onnx")
+    export(best, config.out_dir, image_size=config.image_size)
     contact_sheet(config.data.out_dir / "images" / "train", config.out_dir / "contact_sheet.jpg")
     metadata = {
         "classes": list(CLASSES), "image_size": config.image_size,
@@ -102,9 +109,91 @@ def train(config: DefectTrainConfig, *, log: Callable[[str], None], command: str
         "architecture": config.architecture, "command": command, "data": counts,
         "config": {**{k: v for k, v in asdict(config).items() if k not in ("data", "out_dir")},
                    "data": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config.data).items()}},
+        **({"finetune": finetune} if finetune else {}),
         "training_minutes": round((time.monotonic() - started) / 60, 1),
     }
     return finish(config, metadata, log=log, started=started)
+
+
+def _fit(start: str, config: DefectTrainConfig, *, data_dir: Path, runs: Path, name: str,
+         finetune_epochs: int = 0, every_epoch: bool = False) -> Path:
+    """One ultralytics training run from a model yaml (the main stage) or from a checkpoint
+    (fine-tuning, `finetune_epochs`); the checkpoint it ends with. `every_epoch` keeps
+    weights/epoch<k>.pt after each epoch k = 0, 1, ..."""
+    from ultralytics import YOLO
+
+    if config.architecture == "efficientnet-lite0":
+        from inference.training.defect_backbone import register
+
+        register()  # a checkpoint names the trunk's class as the yaml does
+    # pretrained: the checkpoint's weights (False would train its architecture from scratch).
+    if finetune_epochs:
+        schedule = dict(epochs=finetune_epochs, warmup_epochs=0, close_mosaic=finetune_epochs,
+                        lr0=config.finetune_learning_rate, lrf=1.0, pretrained=True)
+    else:
+        schedule = dict(epochs=config.epochs, warmup_epochs=config.warmup_epochs, close_mosaic=config.close_mosaic,
+                        lr0=config.learning_rate, pretrained=False)
+    model = YOLO(start)
+    results = model.train(
+        data=str(data_dir / "data.yaml"), imgsz=config.train_size, batch=config.batch_size, device=_device(),
+        workers=2, seed=config.seed, deterministic=True, amp=False, plots=False,
+        project=str(runs), name=name, exist_ok=True, verbose=True, patience=schedule["epochs"], val=False,
+        optimizer=config.optimizer, save_period=1 if every_epoch else -1, **schedule,
+    )
+    weights = Path(results.save_dir if hasattr(results, "save_dir") else model.trainer.save_dir) / "weights"
+    return weights / "best.pt" if (weights / "best.pt").exists() else weights / "last.pt"
+
+
+def export(checkpoint: Path, out_dir: Path, *, image_size: int) -> Path:
+    from ultralytics import YOLO
+
+    onnx_file = Path(YOLO(str(checkpoint)).export(format="onnx", imgsz=image_size, dynamic=True, opset=17,
+                                                  simplify=False))
+    store_half(onnx_file, out_dir / "defects.onnx")
+    return out_dir / "defects.onnx"
+
+
+def choose_finetune_epochs(config: DefectTrainConfig, start: Path, *, runs: Path,
+                           log: Callable[[str], None]) -> tuple[int, list[list[dict]]]:
+    """For each fold of the fine-tuning dirty-mark photos: fine-tune on the other folds for
+    up to finetune_epochs and measure each epoch's weights (epoch 0: the main stage alone)
+    on the fold's own whole photos, at the threshold `finish` would choose for them. The
+    epoch count with the best mean mAP50 over the folds, and every measurement."""
+    from statistics import mean
+
+    from inference.training.detection_metrics import evaluate
+
+    thresholds: dict[Path, float] = {}
+
+    def measured(checkpoint: Path, fold_dir: Path, epoch: int) -> dict:
+        model_dir = runs / "finetune-measure" / f"{fold_dir.name}-epoch{epoch}"
+        model_dir.mkdir(parents=True, exist_ok=True)
+        export(checkpoint, model_dir, image_size=config.image_size)
+        (model_dir / "metadata.json").write_text(json.dumps({
+            "classes": list(CLASSES), "image_size": config.image_size,
+            "confidence_threshold": THRESHOLD_GRID[0], "iou_threshold": config.iou_threshold}))
+        if checkpoint not in thresholds:
+            images = collect(model_dir, config.data.out_dir / "images" / "val", threshold=THRESHOLD_GRID[0])
+            thresholds[checkpoint] = choose_threshold(images, floor=config.confidence_threshold)
+        threshold = thresholds[checkpoint]
+        report = evaluate(collect(model_dir, fold_dir / "measure" / "images", threshold=threshold), list(CLASSES),
+                          confidence_threshold=threshold)
+        return {"epoch": epoch, "threshold": threshold,
+                **{key: report[key] for key in ("map50", "precision", "recall", "image_recall")}}
+
+    folds = []
+    for fold in range(config.data.finetune_folds):
+        fold_dir = config.data.out_dir / f"finetune-fold{fold}"
+        log(f"fold {fold + 1}/{config.data.finetune_folds}: fine-tuning on the other folds' dirty-mark photos")
+        weights = _fit(str(start), config, data_dir=fold_dir, runs=runs, name=fold_dir.name,
+                       finetune_epochs=config.finetune_epochs, every_epoch=True).parent
+        rows = [measured(start, fold_dir, 0)]
+        rows += [measured(weights / f"epoch{epoch - 1}.pt", fold_dir, epoch)
+                 for epoch in range(1, config.finetune_epochs + 1)]
+        log(f"fold {fold + 1}: mAP50 by epoch " + ", ".join(f"{row['map50']:.3f}" for row in rows))
+        folds.append(rows)
+    means = [mean(rows[epoch]["map50"] for rows in folds) for epoch in range(config.finetune_epochs + 1)]
+    return max(range(len(means)), key=lambda epoch: (means[epoch], -epoch)), folds
 
 
 def store_half(source: Path, target: Path) -> None:

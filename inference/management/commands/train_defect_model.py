@@ -35,6 +35,14 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=16)
         parser.add_argument("--dirty-marks-repeats", type=int, default=8,
                             help="times each fine-tuning dirty-mark photo appears in an epoch")
+        parser.add_argument("--finetune-epochs", type=int, default=0,
+                            help="a second stage on the dirty-mark photos alone (with as many main training tiles), "
+                                 "at most this many epochs, chosen by folds of those photos; 0: they join the main "
+                                 "stage")
+        parser.add_argument("--finetune-learning-rate", type=float, default=0.002)
+        parser.add_argument("--finetune-folds", type=int, default=2,
+                            help="folds (by source photo) to choose the fine-tuning epochs by; 1: none, "
+                                 "train for --finetune-epochs")
         parser.add_argument("--seed", type=int, default=0)
 
     def handle(self, *args, **options):
@@ -50,20 +58,24 @@ class Command(BaseCommand):
         dirty = Path(options["dirty_marks"]) if options["dirty_marks"] else None
         if dirty and not (dirty / "train" / "images").is_dir():
             raise CommandError(f"{dirty} has no train/images")
+        if options["finetune_epochs"] and not dirty:
+            raise CommandError("--finetune-epochs needs the dirty-mark photos")
         cache_dir = Path(options["cache_dir"])
         config = DefectTrainConfig(
             data=DefectDataConfig(clothing_dir=data_dir, dirty_marks_dir=dirty, out_dir=cache_dir / "defect-data",
                                   cache_dir=cache_dir, train_photos=options["train_photos"],
                                   val_photos=options["val_photos"], dirty_marks_repeats=options["dirty_marks_repeats"],
                                   serve_size=options["image_size"], tile_size=options["tile_size"],
+                                  finetune=options["finetune_epochs"] > 0, finetune_folds=options["finetune_folds"],
                                   seed=options["seed"]),
             out_dir=Path(options["out"]), architecture=options["architecture"], image_size=options["image_size"],
             epochs=options["epochs"], batch_size=options["batch_size"], seed=options["seed"],
+            finetune_epochs=options["finetune_epochs"], finetune_learning_rate=options["finetune_learning_rate"],
         )
         command = "python manage.py train_defect_model " + " ".join(
             f"--{name.replace('_', '-')} {options[name]}"
             for name in ("architecture", "train_photos", "val_photos", "image_size", "tile_size", "epochs", "batch_size",
-                         "dirty_marks_repeats", "seed"))
+                         "dirty_marks_repeats", "finetune_epochs", "finetune_learning_rate", "finetune_folds", "seed"))
         def log(line: str) -> None:
             self.stdout.write(line)
             self.stdout.flush()
