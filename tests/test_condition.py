@@ -153,7 +153,7 @@ def test_the_fine_tuning_sets_keep_each_source_on_one_side(tmp_path, settings):
     out = tmp_path / "data"
     counts = build(DefectDataConfig(clothing_dir=GARMENT_DATA, dirty_marks_dir=dirty, out_dir=out,
                                     cache_dir=tmp_path / "cache", train_photos=6, val_photos=6, val_share=0.4,
-                                    dirty_marks_repeats=2, finetune=True, finetune_folds=2))
+                                    dirty_marks_repeats=2, finetune_folds=2), finetune=True)
     assert counts["dirty_marks"] == {"tune_photos": 8, "heldout_photos": 8, "tune_sources": 4, "heldout_sources": 4}
 
     def sources(names):

@@ -84,7 +84,7 @@ from inference.training.defects import DefectTrainConfig, _fit
 cache, out = Path(sys.argv[1]), Path(sys.argv[2])
 start = next(p for p in (cache / "defect-runs" / "defects" / "weights").glob("*.pt"))
 data = DefectDataConfig(clothing_dir=Path("."), dirty_marks_dir=Path("."), out_dir=cache / "defect-data",
-                        cache_dir=cache, serve_size=64, tile_size=64, finetune=True)
+                        cache_dir=cache, serve_size=64, tile_size=64)
 config = DefectTrainConfig(data=data, out_dir=out, image_size=64, batch_size=4, finetune_epochs=1,
                            finetune_learning_rate=0.0)
 end = _fit(str(start), config, data_dir=cache / "defect-data" / "finetune", runs=out, name="check", finetune_epochs=1)

@@ -36,11 +36,8 @@ class DefectDataConfig:
     val_share: float = 0.2  # of senders, held out from training
     dirty_marks_heldout_share: float = 0.5
     dirty_marks_repeats: int = 8  # the few real photos weigh more than one synthetic each
-    # With a fine-tuning stage the dirty-mark photos stay out of the main training split and
-    # are written as fine-tuning sets: all of them, and `finetune_folds` folds by source (each
-    # fold's photos measured whole, the other folds' tiled) to choose the stage's length by
-    # (1: no folds, the stage's length as given).
-    finetune: bool = False
+    # With a fine-tuning stage (build's `finetune`) the dirty-mark photos are also written in
+    # this many folds by source, to choose the stage's length by (1: no folds).
     finetune_folds: int = 2
     # Training photos are scaled as the detector sees them when served (long side
     # serve_size) and cut to one random tile_size square each: faint marks keep their size
@@ -57,18 +54,21 @@ def dirty_mark_source(name: str) -> str:
     return re.split(r"_(?:jpe?g|png)\.rf\.", name)[0].rstrip("-_ ")
 
 
+def _shuffled_sources(photos: list[Path], salt: str) -> list[str]:
+    """The photos' source names in an order fixed by `salt` (a seed), not by their names."""
+    return sorted({dirty_mark_source(p.name) for p in photos},
+                  key=lambda source: hashlib.sha256(f"{salt}:{source}".encode()).hexdigest())
+
+
 def source_folds(photos: list[Path], *, folds: int, seed: int) -> list[list[Path]]:
     """The photos in `folds` groups, all copies of one source photo in the same group."""
-    sources = sorted({dirty_mark_source(p.name) for p in photos},
-                     key=lambda source: hashlib.sha256(f"{seed}:fold:{source}".encode()).hexdigest())
-    fold_of = {source: index % folds for index, source in enumerate(sources)}
+    fold_of = {source: index % folds for index, source in enumerate(_shuffled_sources(photos, f"{seed}:fold"))}
     return [[p for p in photos if fold_of[dirty_mark_source(p.name)] == fold] for fold in range(folds)]
 
 
 def split_dirty_marks(folder: Path, *, heldout_share: float, seed: int) -> tuple[list[Path], list[Path]]:
     images = sorted(p for p in (folder / "train" / "images").iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    sources = sorted({dirty_mark_source(p.name) for p in images},
-                     key=lambda source: hashlib.sha256(f"{seed}:{source}".encode()).hexdigest())
+    sources = _shuffled_sources(images, str(seed))
     heldout = set(sources[:round(len(sources) * heldout_share)])
     tune = [p for p in images if dirty_mark_source(p.name) not in heldout]
     held = [p for p in images if dirty_mark_source(p.name) in heldout]
@@ -107,11 +107,12 @@ def _write(out_dir: Path, split: str, name: str, image: Image.Image, lines: list
     (out_dir / "labels" / split / f"{name}.txt").write_text("".join(f"{line}\n" for line in lines))
 
 
-def build(config: DefectDataConfig, *, log: Callable[[str], None] = print) -> dict:
+def build(config: DefectDataConfig, *, finetune: bool = False, log: Callable[[str], None] = print) -> dict:
     """Writes OUT/images/{train,val}, OUT/labels/{train,val}, OUT/data.yaml and, when the
-    dirty-mark photos are given, OUT/dirty-heldout (evaluation only) and, with `finetune`,
-    OUT/finetune and OUT/finetune-fold<k> (each with its data.yaml; a fold's own photos
-    whole in OUT/finetune-fold<k>/measure). Returns counts."""
+    dirty-mark photos are given, OUT/dirty-heldout (evaluation only). Their fine-tuning
+    photos join OUT's training split or, with `finetune` (a second training stage), stay
+    out of it and go to OUT/finetune and OUT/finetune-fold<k> (each with its data.yaml; a
+    fold's own photos whole in OUT/finetune-fold<k>/measure). Returns counts."""
     from inference import segmenter
 
     if config.out_dir.exists():
@@ -153,7 +154,7 @@ def build(config: DefectDataConfig, *, log: Callable[[str], None] = print) -> di
     if config.dirty_marks_dir:
         tune, held = split_dirty_marks(config.dirty_marks_dir, heldout_share=config.dirty_marks_heldout_share,
                                        seed=config.seed)
-        if config.finetune:
+        if finetune:
             main_tiles = sorted((config.out_dir / "images" / "train").glob("*.jpg"))
             _write_finetune_set(config, config.out_dir / "finetune", tune, main_tiles, rng)
             folds = source_folds(tune, folds=config.finetune_folds, seed=config.seed) if config.finetune_folds > 1 else []
@@ -178,9 +179,9 @@ def _write_dirty_tiles(config: DefectDataConfig, out_dir: Path, photos: list[Pat
     written = 0
     for path in photos:
         lines = [f"{STAIN} {' '.join(line.split()[1:])}" for line in _labels(path)]
+        image = open_rgb(path)
         for repeat in range(config.dirty_marks_repeats):  # a different tile each time
-            picture, kept = tile(open_rgb(path), lines, serve_size=config.serve_size,
-                                 tile_size=config.tile_size, rng=rng)
+            picture, kept = tile(image, lines, serve_size=config.serve_size, tile_size=config.tile_size, rng=rng)
             _write(out_dir, "train", f"dirty-{path.stem}-{repeat}", picture, kept)
             written += 1
     return written

@@ -47,9 +47,8 @@ class DefectTrainConfig:
     def __post_init__(self):
         if self.architecture not in ARCHITECTURES:
             raise ValueError(f"architecture must be one of {ARCHITECTURES}")
-        if bool(self.finetune_epochs) != self.data.finetune or (self.data.finetune and not self.data.dirty_marks_dir):
-            raise ValueError("a fine-tuning stage needs the dirty-mark photos and its data sets (data.finetune), "
-                             "and the data sets need the stage")
+        if self.finetune_epochs and not self.data.dirty_marks_dir:
+            raise ValueError("a fine-tuning stage needs the dirty-mark photos")
         if self.data.serve_size != self.image_size:
             raise ValueError("the training tiles must be cut at the serving scale (data.serve_size == image_size)")
 
@@ -85,7 +84,7 @@ def train(config: DefectTrainConfig, *, log: Callable[[str], None], command: str
 
     started = time.monotonic()
     log("building the data set (synthetic defects on the clothing photos, dirty-mark photos)")
-    counts = build(config.data, log=log)
+    counts = build(config.data, finetune=config.finetune_epochs > 0, log=log)
     log(f"data: {json.dumps(counts)}")
     torch.manual_seed(config.seed)
     runs = (config.data.cache_dir / "defect-runs").resolve()  # ultralytics puts a relative one under runs/detect
@@ -104,15 +103,27 @@ def train(config: DefectTrainConfig, *, log: Callable[[str], None], command: str
     export(best, config.out_dir, image_size=config.image_size)
     contact_sheet(config.data.out_dir / "images" / "train", config.out_dir / "contact_sheet.jpg")
     metadata = {
-        "classes": list(CLASSES), "image_size": config.image_size,
-        "confidence_threshold": config.confidence_threshold, "iou_threshold": config.iou_threshold,
-        "architecture": config.architecture, "command": command, "data": counts,
+        **_detector_metadata(config, config.confidence_threshold), "architecture": config.architecture, "command": command, "data": counts,
         "config": {**{k: v for k, v in asdict(config).items() if k not in ("data", "out_dir")},
                    "data": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config.data).items()}},
         **({"finetune": finetune} if finetune else {}),
         "training_minutes": round((time.monotonic() - started) / 60, 1),
     }
     return finish(config, metadata, log=log, started=started)
+
+
+def _detector_metadata(config: DefectTrainConfig, threshold: float) -> dict:
+    """What inference/defects.py reads from metadata.json."""
+    return {"classes": list(CLASSES), "image_size": config.image_size, "confidence_threshold": threshold,
+            "iou_threshold": config.iou_threshold}
+
+
+def _validation_threshold(config: DefectTrainConfig, model_dir: Path) -> tuple[float, list[dict]]:
+    """The confidence threshold the clean validation photos give the detector in model_dir,
+    and the validation photos' truths and detections at the lowest one. One pass: the boxes
+    at or above a higher threshold are those kept at it (NMS only drops a box for a stronger one)."""
+    images = collect(model_dir, config.data.out_dir / "images" / "val", threshold=THRESHOLD_GRID[0])
+    return choose_threshold(images, floor=config.confidence_threshold), images
 
 
 def _fit(start: str, config: DefectTrainConfig, *, data_dir: Path, runs: Path, name: str,
@@ -163,19 +174,16 @@ def choose_finetune_epochs(config: DefectTrainConfig, start: Path, *, runs: Path
 
     from inference.training.detection_metrics import evaluate
 
-    thresholds: dict[Path, float] = {}
+    exported: dict[Path, tuple[Path, float]] = {}  # the main stage's weights serve every fold's epoch 0
 
     def measured(checkpoint: Path, fold_dir: Path, epoch: int) -> dict:
-        model_dir = runs / "finetune-measure" / f"{fold_dir.name}-epoch{epoch}"
-        model_dir.mkdir(parents=True, exist_ok=True)
-        export(checkpoint, model_dir, image_size=config.image_size)
-        (model_dir / "metadata.json").write_text(json.dumps({
-            "classes": list(CLASSES), "image_size": config.image_size,
-            "confidence_threshold": THRESHOLD_GRID[0], "iou_threshold": config.iou_threshold}))
-        if checkpoint not in thresholds:
-            images = collect(model_dir, config.data.out_dir / "images" / "val", threshold=THRESHOLD_GRID[0])
-            thresholds[checkpoint] = choose_threshold(images, floor=config.confidence_threshold)
-        threshold = thresholds[checkpoint]
+        if checkpoint not in exported:
+            model_dir = runs / "finetune-measure" / f"{fold_dir.name}-epoch{epoch}"
+            model_dir.mkdir(parents=True, exist_ok=True)
+            export(checkpoint, model_dir, image_size=config.image_size)
+            (model_dir / "metadata.json").write_text(json.dumps(_detector_metadata(config, THRESHOLD_GRID[0])))
+            exported[checkpoint] = model_dir, _validation_threshold(config, model_dir)[0]
+        model_dir, threshold = exported[checkpoint]
         report = evaluate(collect(model_dir, fold_dir / "measure" / "images", threshold=threshold), list(CLASSES),
                           confidence_threshold=threshold)
         return {"epoch": epoch, "threshold": threshold,
@@ -228,10 +236,7 @@ def finish(config: DefectTrainConfig, metadata: dict, *, log: Callable[[str], No
 
     (config.out_dir / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
     log("measuring on the validation photos and the held-out dirty-mark photos")
-    # One pass under the lowest threshold: the boxes at or above a higher one are those the
-    # detector would keep at it (NMS only ever drops a box for a stronger one).
-    images = collect(config.out_dir, config.data.out_dir / "images" / "val", threshold=THRESHOLD_GRID[0])
-    threshold = choose_threshold(images, floor=config.confidence_threshold)
+    threshold, images = _validation_threshold(config, config.out_dir)
     metadata["confidence_threshold"] = threshold
     log(f"confidence threshold {threshold} (clean validation photos flagged at most {MAX_CLEAN_FLAG_RATE:.0%})")
     metadata["metrics"] = {
