@@ -103,7 +103,8 @@ def train(config: DefectTrainConfig, *, log: Callable[[str], None], command: str
     export(best, config.out_dir, image_size=config.image_size)
     contact_sheet(config.data.out_dir / "images" / "train", config.out_dir / "contact_sheet.jpg")
     metadata = {
-        **_detector_metadata(config, config.confidence_threshold), "architecture": config.architecture, "command": command, "data": counts,
+        **_detector_metadata(config, config.confidence_threshold),
+        "architecture": config.architecture, "command": command, "data": counts,
         "config": {**{k: v for k, v in asdict(config).items() if k not in ("data", "out_dir")},
                    "data": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config.data).items()}},
         **({"finetune": finetune} if finetune else {}),
