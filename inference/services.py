@@ -17,12 +17,26 @@ from inference.transient import is_transient
 logger = logging.getLogger(__name__)
 
 
-def process_batch(*, consumer: str, key: str) -> int:
+class BatchNotGivenBack(Exception):
+    """A transient error stopped the batch while the database was still away to take it
+    back: the task's retry gives back `token` first, so the photos need not wait for the
+    sweep to find the claim dead, nor lose an attempt."""
+
+    def __init__(self, token: str):
+        super().__init__(f"batch {token} could not be given back")
+        self.token = token
+
+
+def process_batch(*, consumer: str, key: str, held: str | None = None) -> int:
     """Processes photo `key` and other waiting photos of the same consumer; returns how many.
 
-    On a transient error the batch is given back and the error raised for the task to retry.
+    On a transient error the batch is given back and the error raised for the task to retry;
+    if giving it back failed too, BatchNotGivenBack is raised, and the retry passes its
+    token as `held` to give it back before claiming again.
     """
     owner = consumers.get(consumer)
+    if held:
+        owner.release(token=held)  # no-op if the sweep took it back already
     batch = owner.claim(key=key, batch_size=settings.PROCESSING_BATCH_SIZE)
     if not batch.keys:
         return 0  # already done, or another worker has it
@@ -38,26 +52,38 @@ def process_batch(*, consumer: str, key: str) -> int:
                     metrics.count_failure(consumer, "missing_original")
             results = _run(sources)
             metrics.observe_results(consumer, results)
+            _replace_dropped_connections()  # the batch may have run past a server's idle timeout
             for photo_key, result in zip(readable, results):
                 if result.ok:
                     owner.store(key=photo_key, token=batch.token, result=result)
                 else:
                     owner.fail(key=photo_key, token=batch.token, reason=result.error)
     except Exception as error:
-        if is_transient(error):
-            _release(owner, batch.token)
+        if is_transient(error) and not _release(owner, batch.token):
+            raise BatchNotGivenBack(batch.token) from error
         raise
     return len(batch.keys)
 
 
-def _release(owner, token) -> None:
+def _replace_dropped_connections() -> None:
+    """Closes this thread's connections the server dropped (an outage, a restart, an idle
+    timeout), so the next query opens a new one. Django checks only between tasks, and a
+    broken connection otherwise fails every later query of this one."""
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is not None and not connection.in_atomic_block and not connection.is_usable():
+            connection.close()
+
+
+def _release(owner, token) -> bool:
     try:
+        _replace_dropped_connections()  # the error that brought us here may have broken it
         owner.release(token=token)
+        return True
     except Exception as error:
         if not is_transient(error):
             raise
-        # Still unreachable: the claim stops beating and the sweep gives it back.
-        logger.warning("could not give back batch %s (%s); the sweep will", token, error)
+        logger.warning("could not give back batch %s (%s); the retry will", token, error)
+        return False
 
 
 @contextmanager
@@ -71,6 +97,7 @@ def _heartbeat(owner, token):
                     owner.renew(token=token)
                 except Exception as error:  # a missed beat is survivable; the next may pass
                     logger.warning("heartbeat for batch %s failed: %s", token, error)
+                    _replace_dropped_connections()
         finally:
             connections.close_all()  # this thread's own connections
 

@@ -115,6 +115,7 @@ class TcpProxy:
             except OSError:
                 client.close()
                 continue
+            upstream.settimeout(None)  # the timeout was for connecting: idle connections stay open
             with self._lock:
                 if self._listener is not listener:
                     client.close()

@@ -156,3 +156,122 @@ def test_web_and_worker_processes_keep_their_startup_objects_out_of_full_collect
     unfrozen.unfreeze()
     signals.worker_process_init.send(sender=None)
     assert unfrozen.get_freeze_count() > 0
+
+
+# --- Connections the database server drops (PostgreSQL: a server to drop them is needed) ----
+
+@pytest.fixture
+def postgresql():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a database server that drops connections is needed (PostgreSQL)")
+
+
+def drop_sessions(*, own: bool):
+    """Ends the test database's sessions on the server, this thread's (own) or the others'."""
+    from django.db import DEFAULT_DB_ALIAS, connection, connections
+
+    own_pid = connection.connection.info.backend_pid if connection.connection else None
+    other = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                           "AND (pid = %s) = %s", [own_pid, own])
+    finally:
+        other.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_dropped_while_the_batch_ran_is_replaced_before_the_results_are_stored(
+        user, postgresql, monkeypatch):
+    items = [queued_item(user, photo_bytes("hat")), queued_item(user, photo_bytes("shoes"))]
+
+    def run_past_an_idle_timeout(sources, steps=None):
+        drop_sessions(own=True)
+        return [fake_result() for _ in sources]
+
+    monkeypatch.setattr(pipeline, "run_batch", run_past_an_idle_timeout)
+    assert processing.process_batch(consumer="closet", key=str(items[0].pk)) == 2
+    assert set(Item.objects.values_list("status", "attempts")) == {(Item.Status.READY, 1)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_whose_store_lost_the_database_is_given_back_on_a_new_connection(user, postgresql, monkeypatch):
+    from wardrobe import services as closet
+
+    items = [queued_item(user, photo_bytes("hat")), queued_item(user, photo_bytes("shoes"))]
+    real_apply_results = closet.apply_results
+
+    def store_as_the_database_goes(**kwargs):
+        drop_sessions(own=True)
+        return real_apply_results(**kwargs)
+
+    monkeypatch.setattr(pipeline, "run_batch", lambda sources, steps=None: [fake_result() for _ in sources])
+    monkeypatch.setattr(closet, "apply_results", store_as_the_database_goes)
+    with pytest.raises(OperationalError):
+        processing.process_batch(consumer="closet", key=str(items[0].pk))
+    # Back on the queue at once, the attempt not spent: no waiting for the sweep.
+    assert set(Item.objects.values_list("status", "claim_token", "attempts")) == {
+        (Item.Status.QUEUED, None, 0)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_heartbeat_goes_on_after_the_database_dropped_its_connection(user, postgresql, settings, monkeypatch):
+    import time
+
+    settings.CLAIM_HEARTBEAT_SECONDS = 0.05
+    item = queued_item(user, photo_bytes("hat"))
+
+    def beats_seen(timeout=10.0) -> bool:
+        before = Item.objects.get(pk=item.pk).heartbeat_at
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if Item.objects.get(pk=item.pk).heartbeat_at != before:
+                return True
+            time.sleep(0.05)
+        return False
+
+    beating = []
+
+    def slow_batch(sources, steps=None):
+        beating.append(beats_seen())
+        drop_sessions(own=False)  # the heartbeat thread's session
+        time.sleep(4 * settings.CLAIM_HEARTBEAT_SECONDS)  # a beat or two fail on the dropped connection
+        beating.append(beats_seen())
+        return [fake_result() for _ in sources]
+
+    monkeypatch.setattr(pipeline, "run_batch", slow_batch)
+    assert processing.process_batch(consumer="closet", key=str(item.pk)) == 1
+    assert beating == [True, True]
+
+
+def test_a_batch_the_database_was_too_far_gone_to_take_back_is_given_back_by_the_retry(user, monkeypatch):
+    from wardrobe import services as closet
+
+    item = queued_item(user, photo_bytes("hat"))
+    real_apply_results, real_release = closet.apply_results, closet.release_claim
+    stores, releases = [], []
+
+    def store_once_the_database_is_back(**kwargs):
+        stores.append(kwargs["token"])
+        if len(stores) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_apply_results(**kwargs)
+
+    def release_once_the_database_is_back(*, token):
+        releases.append(token)
+        if len(releases) == 1:
+            raise OperationalError("could not connect to server")
+        return real_release(token=token)
+
+    monkeypatch.setattr(pipeline, "run_batch", lambda sources, steps=None: [fake_result() for _ in sources])
+    monkeypatch.setattr(closet, "apply_results", store_once_the_database_is_back)
+    monkeypatch.setattr(closet, "release_claim", release_once_the_database_is_back)
+    outcome = process_photos.apply(args=["closet", str(item.pk)])  # eager: the retry runs in place
+    assert outcome.successful(), outcome.traceback
+    item.refresh_from_db()
+    # The retry gave back the first claim, then claimed and stored: one attempt spent, not two.
+    assert (item.status, item.attempts) == (Item.Status.READY, 1)
+    assert releases == [stores[0], stores[0]] and stores[1] != stores[0]
