@@ -6,7 +6,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from inference.training import labels
 from inference.training.data import Photo, read_photos, split_by_fold, split_by_sender
@@ -97,7 +97,7 @@ def test_cross_validation_trains_one_model_per_fold_and_resumes(tmp_path, capsys
     out = tmp_path / "cv"
     arguments = ["cross_validate_garment_model", "--data", str(GARMENT_DATA), "--out", str(out),
                  "--cache-dir", str(tmp_path / "cache"), "--folds", "2", "--epochs", "1",
-                 "--image-size", "64", "--train-size", "64", "--batch-size", "4", "--json"]
+                 "--image-size", "64", "--train-size", "64", "--batch-size", "4", "--augmentation", "photo", "--json"]
     call_command(*arguments)
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert set(report) == {"plain", "mirror"} and 0 <= report["mirror"]["top1"] <= 1
@@ -106,6 +106,7 @@ def test_cross_validation_trains_one_model_per_fold_and_resumes(tmp_path, capsys
         outputs = np.load(out / f"fold-{fold}" / "validation_outputs.npz")
         metadata = json.loads((out / f"fold-{fold}" / "metadata.json").read_text())
         assert metadata["train_config"]["folds"] == 2 and metadata["train_config"]["fold"] == fold
+        assert metadata["train_config"]["augmentation"] == "photo"
         assert outputs["probabilities"].shape == outputs["probabilities_mirror"].shape
         held_out += outputs["image_ids"].tolist()
     assert sorted(held_out) == sorted(p.image_id for p in read_photos(GARMENT_DATA))
@@ -120,10 +121,26 @@ def test_cross_validation_trains_one_model_per_fold_and_resumes(tmp_path, capsys
                  "--from-cv", str(out), "--folds", "2", "--repeats", "1", "--dry-run", "--json")
     calibration = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["calibration"]
     assert calibration["photos"] == len(held_out) and calibration["model_file"] == "cross-validation of 2 folds"
-    # The shipped model then trains on every photo; its card carries the cross-validation.
+    # Another recipe on one of the same folds, against the recorded cross-validation.
+    with pytest.raises(CommandError, match="needs --against"):
+        call_command(*arguments[:-1], "--only-folds", "1")
+    trial_dir = tmp_path / "trial"
+    call_command("cross_validate_garment_model", "--data", str(GARMENT_DATA), "--out", str(trial_dir),
+                 "--cache-dir", str(tmp_path / "cache"), "--folds", "2", "--epochs", "1", "--image-size", "64",
+                 "--train-size", "64", "--batch-size", "4", "--only-folds", "1", "--against", str(out / "cv.json"),
+                 "--json")
+    trial = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert not (trial_dir / "fold-0").exists() and not (trial_dir / "cv.json").exists()
+    [row] = trial["per_fold"]
+    assert row["fold"] == 1 and row["mirror"]["baseline"] == summary["variants"]["mirror"]["per_fold"][1]["top1_main10"]
+    assert row["plain"]["gain"] == pytest.approx(row["plain"]["trial"] - row["plain"]["baseline"], abs=1e-4)
+    assert trial["command"].endswith("--only-folds 1") and "--augmentation basic" in trial["command"]
+    # The shipped model then trains on every photo; its card carries the cross-validation
+    # and the recipes tried against it.
     final = tmp_path / "final"
     final.mkdir()
     (final / "cross_validation.json").write_text((out / "cv.json").read_text())
+    (final / "recipe_trials.json").write_text(json.dumps({"trials": [{**trial, "note": "One fold only."}]}))
     call_command("train_garment_model", "--data", str(GARMENT_DATA), "--out", str(final),
                  "--cache-dir", str(tmp_path / "cache"), "--epochs", "1", "--image-size", "64",
                  "--train-size", "64", "--batch-size", "4", "--val-share", "0")
@@ -134,6 +151,24 @@ def test_cross_validation_trains_one_model_per_fold_and_resumes(tmp_path, capsys
     card = (final / "MODEL_CARD.md").read_text()
     assert "## Cross-validation (sender-grouped)" in card and f"None: trained on all {len(held_out)} photos" in card
     assert summary["command"] in card and "## Validation metrics" not in card
+    assert "--augmentation photo" in summary["command"] and "white-balance" not in card
+    assert "## Recipes tried by cross-validation" in card and f"| `{trial['command']}` | 1 |" in card
+    assert "One fold only." in card
+
+
+def test_the_white_balance_shift_scales_each_channel_by_its_own_gain():
+    import torch
+
+    from inference.training.garment import white_balance_jitter
+
+    torch.manual_seed(0)
+    grey = torch.full((3, 8, 8), 100, dtype=torch.uint8)
+    shifted = white_balance_jitter(0.08)(grey)
+    assert shifted.dtype == torch.uint8 and shifted.shape == grey.shape
+    means = shifted.float().mean(dim=(1, 2))
+    assert len(set(means.tolist())) == 3  # the channels part: a grey is no longer grey
+    assert (shifted == shifted[:, :1, :1]).all()  # one gain a channel, the same over the image
+    assert white_balance_jitter(0.0)(grey).equal(grey)
 
 
 @pytest.fixture(scope="module")
@@ -272,3 +307,36 @@ def test_the_card_shows_the_earlier_run_that_set_the_number_of_epochs(tiny_model
     assert "best main-10 top-3, 0.99, at epoch 2 and ended at 0.97" in card
     assert "(0.7 to 0.8)" in card and "figures on that split have seen the choice" in card
     assert "| 3 | 0.8 | 0.8 | 0.9 | 0.7 | 0.88 | 0.97 |" in card
+
+
+def test_a_recipe_trial_is_kept_only_when_it_gains_on_every_fold_it_was_measured_on():
+    from inference.training import garment_cv
+
+    classes = np.array(labels.MODEL_CLASSES)
+    index = {name: i for i, name in enumerate(labels.MODEL_CLASSES)}
+    main = sorted(labels.MAIN_LABELS)[:4]
+    targets = np.array([index[labels.DATASET_LABEL_TO_CLASS[label]] for label in main])
+
+    def outputs(right: int):
+        """Probabilities naming the first `right` photos' classes and the rest wrongly."""
+        probabilities = np.full((len(targets), len(classes)), 0.01)
+        for row, target in enumerate(targets):
+            probabilities[row, target if row < right else (target + 1) % len(classes)] = 0.9
+        return {"classes": classes, "targets": targets, "labels": np.array(main),
+                "probabilities": probabilities, "probabilities_mirror": probabilities}
+
+    def recorded(*per_fold):
+        return {variant: {"per_fold": [{"top1_main10": value} for value in per_fold]}
+                for variant in garment_cv.VARIANTS}
+
+    baseline = {"command": "python manage.py cross_validate_garment_model --folds 3 --seed 0",
+                "variants": recorded(0.5, 0.5, 0.5)}
+    better = garment_cv.compare([outputs(3), outputs(3)], [0, 2], baseline)
+    assert [row["fold"] for row in better["per_fold"]] == [0, 2]
+    assert better["per_fold"][1]["mirror"] == {"baseline": 0.5, "trial": 0.75, "gain": 0.25}
+    assert better["mean_gain"] == {"plain": 0.25, "mirror": 0.25}
+    mixed = garment_cv.compare([outputs(3), outputs(2)], [0, 1], baseline)
+    assert mixed["mean_gain"]["plain"] == 0.125
+    lines = garment_cv.trial_section([{"command": "better", **better}, {"command": "mixed", **mixed}])
+    kept = {line.split("|")[1].strip(): line.split("|")[5].strip() for line in lines if line.startswith("| `")}
+    assert kept == {"`better`": "yes", "`mixed`": "no"}

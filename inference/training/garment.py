@@ -25,6 +25,9 @@ from inference.training.metrics import classification_report
 PIXEL_MEAN = 127.0
 PIXEL_STD = 128.0
 EMBEDDING_DIM = 256
+# "basic": framing, flip, tilt and light; "photo" adds what phone cameras do to a shot:
+# perspective, white balance, blur and JPEG.
+AUGMENTATIONS = ("basic", "photo")
 DUPLICATE_SAMPLE = 1000  # training photos the same-shot threshold is measured on, without validation
 
 
@@ -44,6 +47,7 @@ class TrainConfig:
     ema_decay: float = 0.995  # the exported weights are an average over the last ~200 steps
     weight_decay: float = 1e-4
     label_smoothing: float = 0.1
+    augmentation: str = "basic"
     frozen_blocks: int = 2  # stem plus the first blocks keep their ImageNet weights
     val_share: float = 0.2
     folds: int = 0  # with k folds, validation is fold `fold` of a sender-grouped k-fold split
@@ -54,6 +58,8 @@ class TrainConfig:
     def __post_init__(self):
         if self.input_mode not in INPUT_MODES:
             raise ValueError(f"input_mode must be one of {INPUT_MODES}")
+        if self.augmentation not in AUGMENTATIONS:
+            raise ValueError(f"augmentation must be one of {AUGMENTATIONS}")
         if self.folds and not 0 <= self.fold < self.folds:
             raise ValueError(f"fold must be between 0 and {self.folds - 1}")
 
@@ -117,18 +123,37 @@ def class_weights(targets: list[int], num_classes: int) -> np.ndarray:
     return weights / weights[counts > 0].mean()
 
 
-def _augmenter(train_size: int):
+def _augmenter(train_size: int, augmentation: str = "basic"):
     import torch
     from torchvision.transforms import v2
 
     # Phone photos: framed loosely, either way round, a little tilted, varied light.
-    return v2.Compose([
+    steps = [
         v2.RandomResizedCrop(train_size, scale=(0.6, 1.0), ratio=(0.8, 1.25), antialias=True),
         v2.RandomHorizontalFlip(),
         v2.RandomRotation(10, fill=128),
         v2.ColorJitter(brightness=0.25, contrast=0.2, saturation=0.2, hue=0.02),
-        v2.ToDtype(torch.float32),
-    ])
+    ]
+    if augmentation == "photo":
+        steps += [
+            v2.RandomPerspective(distortion_scale=0.2, p=0.3, fill=128),
+            white_balance_jitter(0.08),
+            v2.RandomApply([v2.GaussianBlur(5, sigma=(0.2, 1.5))], p=0.2),
+            v2.RandomApply([v2.JPEG((40, 95))], p=0.3),
+        ]
+    return v2.Compose([*steps, v2.ToDtype(torch.float32)])
+
+
+def white_balance_jitter(strength: float):
+    """Scales each colour channel of a uint8 CHW image by its own random gain (log-normal,
+    sd `strength`), as a camera's white balance under another lamp would."""
+    import torch
+
+    def jitter(image):
+        gains = torch.exp(torch.randn(3, 1, 1) * strength)
+        return (image.float() * gains).clamp_(0, 255).to(torch.uint8)
+
+    return jitter
 
 
 def _to_tensor(arrays: np.ndarray):
@@ -206,7 +231,7 @@ def train(config: TrainConfig, log: Callable[[str], None] = print, command: str 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: _lr_factor(step, warmup, total_steps))
     weights = torch.tensor(class_weights(train_targets, len(classes)), dtype=torch.float32, device=device)
     loss_function = torch.nn.CrossEntropyLoss(weight=weights, label_smoothing=config.label_smoothing)
-    augment = _augmenter(config.train_size)
+    augment = _augmenter(config.train_size, config.augmentation)
     targets_tensor = torch.tensor(train_targets)
 
     history = []

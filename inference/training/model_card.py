@@ -6,7 +6,7 @@ from pathlib import Path
 from inference.garment import model_version
 from inference.runtime import file_digest
 from inference.training import calibration_card
-from inference.training.garment_cv import card_section
+from inference.training.garment_cv import card_section, trial_section
 from inference.training.labels import DATASET_LABEL_TO_CLASS, MAIN_LABELS
 from inference.training.metrics import format_report
 
@@ -15,6 +15,8 @@ COMPARISON_FILE = "input_modes.json"
 CROSS_VALIDATION_FILE = "cross_validation.json"
 # Earlier full-length runs of the recipe whose validation curves set the number of epochs.
 EARLIER_RUNS_FILE = "earlier_runs.json"
+# {"trials": [trial.json of cross_validate_garment_model --against, with an optional "note"]}
+RECIPE_TRIALS_FILE = "recipe_trials.json"
 
 
 def write_model_card(out_dir: Path, metadata: dict, *, command: str) -> Path:
@@ -102,7 +104,11 @@ def write_model_card(out_dir: Path, metadata: dict, *, command: str) -> Path:
         "against the imbalance; the shipped weights are an exponential moving average "
         f"(decay {config.get('ema_decay')}) of the trained ones. Augmentation as phone photos vary: random resized crop "
         f"(60-100% of the view, to {config['train_size']} px), horizontal flip, rotation up to 10°, "
-        "brightness/contrast/saturation/hue jitter. Training runs at a lower resolution than "
+        "brightness/contrast/saturation/hue jitter"
+        + ("; then a perspective warp (30% of views, up to 0.2), a white-balance shift (each channel's gain "
+           "log-normal, sd 0.08), blur (20%, sigma 0.2-1.5) and JPEG at quality 40-95 (30%)"
+           if config.get("augmentation") == "photo" else "")
+        + ". Training runs at a lower resolution than "
         "inference (cheaper, and testing larger helps). Garment masks come from U2-Net-p and are cached.",
         f"Took {metadata['training_seconds'] / 60:.0f} minutes on this machine's 2-core CPU.",
         "",
@@ -119,6 +125,8 @@ def write_model_card(out_dir: Path, metadata: dict, *, command: str) -> Path:
         lines += _earlier_run_section(run, config["epochs"], report)
     if cross_validation := _recorded(out_dir, CROSS_VALIDATION_FILE):
         lines += ["", *card_section(cross_validation)]
+    if trials := (_recorded(out_dir, RECIPE_TRIALS_FILE) or {}).get("trials"):
+        lines += ["", *trial_section(trials)]
     comparison = _recorded(out_dir, COMPARISON_FILE)
     if comparison:
         results = comparison["results"]

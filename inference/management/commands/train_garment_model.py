@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from inference.garment import DEFAULT_WEIGHTS_DIR
 from inference.garment_view import INPUT_MODES
 from inference.training import training_packages_message
-from inference.training.garment import TrainConfig
+from inference.training.garment import AUGMENTATIONS, TrainConfig
 
 
 class Command(BaseCommand):
@@ -28,6 +28,8 @@ class Command(BaseCommand):
         parser.add_argument("--image-size", type=int, default=224)
         parser.add_argument("--train-size", type=int, default=192)
         parser.add_argument("--batch-size", type=int, default=32)
+        parser.add_argument("--augmentation", choices=AUGMENTATIONS, default=TrainConfig.augmentation,
+                            help="basic: framing, flip, tilt, light; photo: also perspective, white balance, blur, JPEG")
         parser.add_argument("--learning-rate", type=float, default=1e-3)
         parser.add_argument("--val-share", type=float, default=0.2)
         parser.add_argument("--seed", type=int, default=0)
@@ -61,6 +63,7 @@ class Command(BaseCommand):
             extra_dirs=[Path(folder) for folder in options["with_corrections"]],
             input_mode=options["input_mode"], image_size=options["image_size"],
             train_size=options["train_size"], epochs=options["epochs"], batch_size=options["batch_size"],
+            augmentation=options["augmentation"],
             learning_rate=options["learning_rate"], val_share=options["val_share"], seed=options["seed"],
             pretrained_weights=settings.GARMENT_PRETRAINED_WEIGHTS,
         )
@@ -77,7 +80,7 @@ class Command(BaseCommand):
 
 def _command_line(options, compare=()) -> str:
     parts = ["python manage.py train_garment_model"] + (["--compare-input-modes", *compare] if compare else [])
-    for name in (*(() if compare else ("input_mode",)), "epochs", "image_size", "train_size", "batch_size", "learning_rate", "val_share", "seed"):
+    for name in (*(() if compare else ("input_mode",)), "epochs", "image_size", "train_size", "batch_size", "augmentation", "learning_rate", "val_share", "seed"):
         parts.append(f"--{name.replace('_', '-')} {options[name]}")
     for folder in options["with_corrections"]:
         parts.append(f"--with-corrections {folder}")
