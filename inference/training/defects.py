@@ -179,7 +179,8 @@ def choose_finetune_epochs(config: DefectTrainConfig, start: Path, *, runs: Path
 
     def measured(checkpoint: Path, fold_dir: Path, epoch: int) -> dict:
         if checkpoint not in exported:
-            model_dir = runs / "finetune-measure" / f"{fold_dir.name}-epoch{epoch}"
+            # Epoch 0 is the main stage, shared by every fold: named for it, not the first fold.
+            model_dir = runs / "finetune-measure" / ("main-stage" if epoch == 0 else f"{fold_dir.name}-epoch{epoch}")
             model_dir.mkdir(parents=True, exist_ok=True)
             export(checkpoint, model_dir, image_size=config.image_size)
             (model_dir / "metadata.json").write_text(json.dumps(_detector_metadata(config, THRESHOLD_GRID[0])))
