@@ -119,8 +119,8 @@ def trial_section(trials: list[dict]) -> list[str]:
             lines.append(f"| {'`' + trial['command'] + '`' if first else ''} | {row['fold']} | {cells[0]} | "
                          f"{cells[1]} | {('yes' if kept else 'no') if first else ''} |")
         lines.append(f"| | mean gain | {trial['mean_gain']['plain']:+.4f} | {trial['mean_gain']['mirror']:+.4f} | |")
-    if notes := [trial["note"] for trial in trials if trial.get("note")]:
-        lines += ["", *notes]
+    for note in (trial["note"] for trial in trials if trial.get("note")):
+        lines += ["", note]  # a paragraph each
     return lines
 
 
