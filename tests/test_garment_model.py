@@ -135,6 +135,13 @@ def test_cross_validation_trains_one_model_per_fold_and_resumes(tmp_path, capsys
     assert row["fold"] == 1 and row["mirror"]["baseline"] == summary["variants"]["mirror"]["per_fold"][1]["top1_main10"]
     assert row["plain"]["gain"] == pytest.approx(row["plain"]["trial"] - row["plain"]["baseline"], abs=1e-4)
     assert trial["command"].endswith("--only-folds 1") and "--augmentation basic" in trial["command"]
+    # A model trained by that recipe is calibrated on the fold it was tried on.
+    call_command("calibrate_garment_model", "--data", str(GARMENT_DATA), "--model-dir", str(trial_dir / "fold-1"),
+                 "--from-cv", str(trial_dir), "--cv-folds", "1", "--folds", "2", "--repeats", "1", "--dry-run",
+                 "--json")
+    calibration = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["calibration"]
+    assert calibration["model_file"] == "fold 1 of a cross-validation"
+    assert calibration["photos"] == summary["per_fold"][1]["photos"]
     # The shipped model then trains on every photo; its card carries the cross-validation
     # and the recipes tried against it.
     final = tmp_path / "final"

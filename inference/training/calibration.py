@@ -109,10 +109,12 @@ def build_features(photos: Sequence[Photo], *, model_dir: str | Path | None, cac
     )
 
 
-def cross_validation_features(cv_dir: str | Path, *, folds: int, mirror: bool) -> Features:
+def cross_validation_features(cv_dir: str | Path, *, folds: int, mirror: bool,
+                              cv_folds: list[int] | None = None) -> Features:
     """Every photo's out-of-fold outputs from `cross_validate_garment_model`: each comes from
-    the fold model that never saw its sender, so all senders take part, not only one split's."""
-    parts = load_outputs(Path(cv_dir), folds)
+    the fold model that never saw its sender, so all senders take part, not only one split's.
+    `cv_folds` takes only those folds' photos (a recipe tried on part of the folds)."""
+    parts = load_outputs(Path(cv_dir), cv_folds or folds)
     key = "probabilities_mirror" if mirror else "probabilities"
     return Features(
         image_ids=[str(i) for part in parts for i in part["image_ids"]],
@@ -122,7 +124,9 @@ def cross_validation_features(cv_dir: str | Path, *, folds: int, mirror: bool) -
         probabilities=np.concatenate([part[key] for part in parts]).astype(np.float64),
         embeddings=np.concatenate([part["embeddings"] for part in parts]).astype(np.float32),
         classes=[str(name) for name in parts[0]["classes"]],
-        model_version=f"cross-validation of {folds} folds" + (", mirrored views" if mirror else ""),
+        model_version=(f"cross-validation of {folds} folds" if not cv_folds else
+                       f"fold{'s' * (len(cv_folds) > 1)} {', '.join(map(str, cv_folds))} of a cross-validation")
+        + (", mirrored views" if mirror else ""),
     )
 
 

@@ -23,6 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("--from-cv", metavar="DIR",
                             help="fit on the out-of-fold outputs of cross_validate_garment_model in DIR "
                                  "(its folds are the folds here) instead of the model's validation split")
+        parser.add_argument("--cv-folds", nargs="+", type=int, metavar="FOLD",
+                            help="with --from-cv: only these folds' outputs (0-based), for a recipe "
+                                 "cross-validated on part of its folds (run with --only-folds)")
         parser.add_argument("--folds", type=int, default=5)
         parser.add_argument("--repeats", type=int, default=5, help="random reveals per sender and k")
         parser.add_argument("--dry-run", action="store_true", help="print the figures, write nothing")
@@ -38,9 +41,12 @@ class Command(BaseCommand):
         if not (data_dir / "images.csv").is_file():
             raise CommandError(f"{data_dir} has no images.csv")
         metadata = json.loads((model_dir / "metadata.json").read_text())
+        if options["cv_folds"] and not options["from_cv"]:
+            raise CommandError("--cv-folds needs --from-cv")
         if options["from_cv"]:
             features = cal.cross_validation_features(options["from_cv"], folds=options["folds"],
-                                                     mirror=bool(metadata.get("test_time_mirror")))
+                                                     mirror=bool(metadata.get("test_time_mirror")),
+                                                     cv_folds=options["cv_folds"])
         else:
             photos = cal.validation_photos(data_dir, metadata)
             if len({p.sender for p in photos}) < options["folds"]:
