@@ -347,3 +347,45 @@ def test_a_recipe_trial_is_kept_only_when_it_gains_on_every_fold_it_was_measured
     lines = garment_cv.trial_section([{"command": "better", **better}, {"command": "mixed", **mixed}])
     kept = {line.split("|")[1].strip(): line.split("|")[5].strip() for line in lines if line.startswith("| `")}
     assert kept == {"`better`": "yes", "`mixed`": "no"}
+
+
+@pytest.mark.parametrize("trial_gain, measured", [(0.05, True), (-0.01, False)])
+def test_the_card_says_when_the_shipped_recipe_is_not_the_cross_validated_one(tiny_model, tmp_path, trial_gain, measured):
+    import shutil
+
+    from inference.training.garment_cv import REPORTED, VARIANTS
+
+    out = tmp_path / "model"
+    shutil.copytree(tiny_model, out)
+    metadata = json.loads((out / "metadata.json").read_text())
+    config, epochs = metadata["train_config"], metadata["train_config"]["epochs"]
+
+    def command(epochs, only=""):
+        return (f"python manage.py cross_validate_garment_model --folds 2 --epochs {epochs} --image-size "
+                f"{metadata['image_size']} --train-size {config['train_size']} --batch-size {config['batch_size']} "
+                f"--augmentation basic --learning-rate {config['learning_rate']} --seed {config['seed']}{only}")
+
+    figures = {"mean": dict.fromkeys(REPORTED, 0.8), "std": dict.fromkeys(REPORTED, 0.01),
+               "per_fold": [{"top1_main10": 0.8}, {"top1_main10": 0.7}]}
+    (out / "cross_validation.json").write_text(json.dumps({
+        "command": command(epochs + 2), "folds": 2, "photos": 10, "epochs": [],
+        "per_fold": [{"fold": fold, "photos": 5, "senders": 2, "training_seconds": 60} for fold in (0, 1)],
+        "variants": dict.fromkeys(VARIANTS, figures)}))
+    rows = [{"fold": fold, **{variant: {"baseline": base, "trial": base + trial_gain, "gain": trial_gain}
+                              for variant in VARIANTS}} for fold, base in ((0, 0.8), (1, 0.7))]
+    trial = {"command": command(epochs, " --only-folds 0 1"), "per_fold": rows,
+             "mean_gain": dict.fromkeys(VARIANTS, trial_gain)}
+    (out / "recipe_trials.json").write_text(json.dumps({"trials": [trial]}))
+    history = [dict(epoch=1, train_top1=0.5, top1=0.8, top3=0.9, macro_f1=0.7, top1_main10=0.85, top3_main10=0.9)]
+    (out / "earlier_runs.json").write_text(json.dumps({"runs": [
+        {"command": "earlier", "model_version": "abc", "training_seconds": 60, "chosen_epochs": epochs + 2,
+         "history": history}]}))
+    call_command("train_garment_model", "--out", str(out), "--card-only")
+    card = (out / "MODEL_CARD.md").read_text()
+    assert f"The shipped model's recipe differs from this one: `--epochs {epochs}` (here {epochs + 2})" in card
+    assert (f"its folds are the trial `{trial['command']}` below" in card) is measured
+    assert ("no cross-validation of it is recorded" in card) is not measured
+    assert f"{epochs + 2} epochs were chosen from that curve" in card
+    assert (f"then tried {epochs} epochs against {epochs + 2} on 2 folds" in card) is measured
+    mean = 0.75 + trial_gain
+    assert f"| | trial, mean ± sd | {mean:.4f} ± 0.0707 | {mean:.4f} ± 0.0707 | |" in card

@@ -8,6 +8,7 @@ views) are worth, and confidences to calibrate on photos no model trained on.
 """
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable
@@ -112,16 +113,33 @@ def trial_section(trials: list[dict]) -> list[str]:
              "the shipped recipe -> the trial's, plain / with mirrored views.", "",
              "| trial | fold | plain | mirrored | kept |", "|---|---|---|---|---|"]
     for trial in trials:
-        kept = all(row[variant]["gain"] > 0 for row in trial["per_fold"] for variant in VARIANTS)
         for index, row in enumerate(trial["per_fold"]):
             cells = [f"{row[v]['baseline']:.4f} -> {row[v]['trial']:.4f} ({row[v]['gain']:+.4f})" for v in VARIANTS]
             first = index == 0
             lines.append(f"| {'`' + trial['command'] + '`' if first else ''} | {row['fold']} | {cells[0]} | "
-                         f"{cells[1]} | {('yes' if kept else 'no') if first else ''} |")
+                         f"{cells[1]} | {('yes' if kept(trial) else 'no') if first else ''} |")
         lines.append(f"| | mean gain | {trial['mean_gain']['plain']:+.4f} | {trial['mean_gain']['mirror']:+.4f} | |")
+        if (folds := re.search(r"--folds (\d+)", trial["command"])) and len(trial["per_fold"]) == int(folds.group(1)):
+            lines.append("| | trial, mean ± sd | " + " | ".join(
+                _mean_sd([row[v]["trial"] for row in trial["per_fold"]]) for v in VARIANTS) + " | |")
     for note in (trial["note"] for trial in trials if trial.get("note")):
         lines += ["", note]  # a paragraph each
     return lines
+
+
+def kept(trial: dict) -> bool:
+    return all(row[variant]["gain"] > 0 for row in trial["per_fold"] for variant in VARIANTS)
+
+
+def recipe(command: str) -> dict[str, str]:
+    """The training recipe's options in a recorded command (`--augmentation` came later: basic)."""
+    options = dict(re.findall(r"--([a-z-]+) (\S+)", command))
+    return {name: options.get(name, "basic" if name == "augmentation" else "")
+            for name in ("epochs", "image-size", "train-size", "batch-size", "augmentation", "learning-rate", "seed")}
+
+
+def _mean_sd(values: list[float]) -> str:
+    return f"{np.mean(values):.4f} ± {np.std(values, ddof=1):.4f}"
 
 
 def _report(targets, probabilities, classes, labels):

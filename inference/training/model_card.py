@@ -6,7 +6,7 @@ from pathlib import Path
 from inference.garment import model_version
 from inference.runtime import file_digest
 from inference.training import calibration_card
-from inference.training.garment_cv import card_section, trial_section
+from inference.training.garment_cv import card_section, kept, recipe, trial_section
 from inference.training.labels import DATASET_LABEL_TO_CLASS, MAIN_LABELS
 from inference.training.metrics import format_report
 
@@ -121,11 +121,20 @@ def write_model_card(out_dir: Path, metadata: dict, *, command: str) -> Path:
     else:
         lines += ["| epoch | loss | train top-1 |", "|---|---|---|"]
         lines += ["| {epoch} | {loss} | {train_top1} |".format(**row) for row in metadata["history"]]
+    trials = (_recorded(out_dir, RECIPE_TRIALS_FILE) or {}).get("trials", [])
+    shipped = _shipped_recipe(metadata)
+    shipped_trial = next((trial for trial in trials if recipe(trial["command"]) == shipped and kept(trial)), None)
     for run in (_recorded(out_dir, EARLIER_RUNS_FILE) or {}).get("runs", []):
-        lines += _earlier_run_section(run, config["epochs"], report)
+        lines += _earlier_run_section(run, config["epochs"], report, shipped_trial)
     if cross_validation := _recorded(out_dir, CROSS_VALIDATION_FILE):
         lines += ["", *card_section(cross_validation)]
-    if trials := (_recorded(out_dir, RECIPE_TRIALS_FILE) or {}).get("trials"):
+        measured = recipe(cross_validation["command"])
+        if differences := [f"`--{name} {shipped[name]}` (here {measured[name]})"
+                           for name in shipped if shipped[name] != measured[name]]:
+            lines += ["", "The shipped model's recipe differs from this one: " + ", ".join(differences) + "; "
+                      + (f"its folds are the trial `{shipped_trial['command']}` below."
+                         if shipped_trial else "no cross-validation of it is recorded.")]
+    if trials:
         lines += ["", *trial_section(trials)]
     comparison = _recorded(out_dir, COMPARISON_FILE)
     if comparison:
@@ -228,22 +237,27 @@ def _input_text(mode: str) -> str:
     }[mode]
 
 
-def _earlier_run_section(run: dict, chosen_epochs: int, report: dict | None) -> list[str]:
+def _earlier_run_section(run: dict, epochs: int, report: dict | None, shipped_trial: dict | None) -> list[str]:
     history = run["history"]
     best = max(history, key=lambda row: (row["top3_main10"], row["top1_main10"]))
     last = history[-1]
+    chosen = run.get("chosen_epochs", epochs)
     lines = [
         "",
-        f"## Why {chosen_epochs} epochs",
+        f"## Why {epochs} epochs",
         "",
         f"An earlier run of the recipe for {len(history)} epochs (model version `{run['model_version']}`, "
         f"{run['training_seconds'] / 60:.0f} minutes) reached its best main-10 top-3, "
         f"{best['top3_main10']}, at epoch {best['epoch']} and ended at {last['top3_main10']}, while its training "
         f"top-1 kept rising ({best['train_top1']} to {last['train_top1']}) and its main-10 top-1 went from "
-        f"{best['top1_main10']} to {last['top1_main10']}. The shipped run's length was chosen from that curve, "
+        f"{best['top1_main10']} to {last['top1_main10']}. {chosen} epochs were chosen from that curve, "
         "on the validation split of that time (20% of the senders): figures on that split have seen the choice.",
         "",
     ]
+    if chosen != epochs and shipped_trial:
+        lines += [f"Sender-grouped cross-validation then tried {epochs} epochs against {chosen} on "
+                  f"{len(shipped_trial['per_fold'])} folds and it gained on each, plain and mirrored (Recipes "
+                  f"tried, below): the shipped model trains for {epochs}.", ""]
     if report:
         lines += [
             "Against that run's last epoch the shipped model changes, on this split: "
@@ -263,6 +277,14 @@ def _earlier_run_section(run: dict, chosen_epochs: int, report: dict | None) -> 
     lines += ["| {epoch} | {train_top1} | {top1} | {top3} | {macro_f1} | {top1_main10} | {top3_main10} |".format(**row)
               for row in history]
     return lines
+
+
+def _shipped_recipe(metadata: dict) -> dict[str, str]:
+    config = metadata["train_config"]
+    return {"epochs": str(config["epochs"]), "image-size": str(metadata["image_size"]),
+            "train-size": str(config["train_size"]), "batch-size": str(config["batch_size"]),
+            "augmentation": config.get("augmentation", "basic"), "learning-rate": str(config["learning_rate"]),
+            "seed": str(config["seed"])}
 
 
 def _recorded(out_dir: Path, name: str) -> dict | None:
