@@ -127,14 +127,16 @@ def test_cross_validation_trains_one_model_per_fold_and_resumes(tmp_path, capsys
     trial_dir = tmp_path / "trial"
     call_command("cross_validate_garment_model", "--data", str(GARMENT_DATA), "--out", str(trial_dir),
                  "--cache-dir", str(tmp_path / "cache"), "--folds", "2", "--epochs", "1", "--image-size", "64",
-                 "--train-size", "64", "--batch-size", "4", "--only-folds", "1", "--against", str(out / "cv.json"),
-                 "--json")
+                 "--train-size", "64", "--batch-size", "4", "--backbone-lr-scale", "0.5", "--only-folds", "1",
+                 "--against", str(out / "cv.json"), "--json")
     trial = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert not (trial_dir / "fold-0").exists() and not (trial_dir / "cv.json").exists()
     [row] = trial["per_fold"]
     assert row["fold"] == 1 and row["mirror"]["baseline"] == summary["variants"]["mirror"]["per_fold"][1]["top1_main10"]
     assert row["plain"]["gain"] == pytest.approx(row["plain"]["trial"] - row["plain"]["baseline"], abs=1e-4)
     assert trial["command"].endswith("--only-folds 1") and "--augmentation basic" in trial["command"]
+    assert "--backbone-lr-scale 0.5 --label-smoothing 0.1" in trial["command"]
+    assert json.loads((trial_dir / "fold-1" / "metadata.json").read_text())["train_config"]["backbone_lr_scale"] == 0.5
     # A model trained by that recipe is calibrated on the fold it was tried on.
     call_command("calibrate_garment_model", "--data", str(GARMENT_DATA), "--model-dir", str(trial_dir / "fold-1"),
                  "--from-cv", str(trial_dir), "--cv-folds", "1", "--folds", "2", "--repeats", "1", "--dry-run",
@@ -150,8 +152,9 @@ def test_cross_validation_trains_one_model_per_fold_and_resumes(tmp_path, capsys
     (final / "recipe_trials.json").write_text(json.dumps({"trials": [{**trial, "note": "One fold only."}]}))
     call_command("train_garment_model", "--data", str(GARMENT_DATA), "--out", str(final),
                  "--cache-dir", str(tmp_path / "cache"), "--epochs", "1", "--image-size", "64",
-                 "--train-size", "64", "--batch-size", "4", "--val-share", "0")
+                 "--train-size", "64", "--batch-size", "4", "--label-smoothing", "0.05", "--val-share", "0")
     metadata = json.loads((final / "metadata.json").read_text())
+    assert metadata["train_config"]["label_smoothing"] == 0.05 and "--label-smoothing 0.05" in metadata["command"]
     assert metadata["train_count"] == len(held_out) and metadata["val_count"] == 0 and "validation" not in metadata
     assert metadata["duplicate_similarity"]["measured_on"] == "training photos"
     assert set(metadata["history"][0]) == {"epoch", "loss", "train_top1", "seconds"}

@@ -131,11 +131,19 @@ def kept(trial: dict) -> bool:
     return all(row[variant]["gain"] > 0 for row in trial["per_fold"] for variant in VARIANTS)
 
 
+RECIPE_OPTIONS = ("epochs", "image-size", "train-size", "batch-size", "augmentation", "learning-rate",
+                  "backbone-lr-scale", "label-smoothing", "seed")
+
+
 def recipe(command: str) -> dict[str, str]:
-    """The training recipe's options in a recorded command (`--augmentation` came later: basic)."""
+    """The training recipe's options in a recorded command; the options added later were then
+    fixed at today's defaults."""
+    from inference.training.garment import TrainConfig
+
+    later = {"augmentation": TrainConfig.augmentation, "backbone-lr-scale": str(TrainConfig.backbone_lr_scale),
+             "label-smoothing": str(TrainConfig.label_smoothing)}
     options = dict(re.findall(r"--([a-z-]+) (\S+)", command))
-    return {name: options.get(name, "basic" if name == "augmentation" else "")
-            for name in ("epochs", "image-size", "train-size", "batch-size", "augmentation", "learning-rate", "seed")}
+    return {name: options.get(name, later.get(name, "")) for name in RECIPE_OPTIONS}
 
 
 def _mean_sd(values: list[float]) -> str:

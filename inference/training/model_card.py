@@ -284,6 +284,7 @@ def _shipped_recipe(metadata: dict) -> dict[str, str]:
     return {"epochs": str(config["epochs"]), "image-size": str(metadata["image_size"]),
             "train-size": str(config["train_size"]), "batch-size": str(config["batch_size"]),
             "augmentation": config.get("augmentation", "basic"), "learning-rate": str(config["learning_rate"]),
+            "backbone-lr-scale": str(config.get("backbone_lr_scale", 1)), "label-smoothing": str(config["label_smoothing"]),
             "seed": str(config["seed"])}
 
 

@@ -28,6 +28,9 @@ class Command(BaseCommand):
         parser.add_argument("--augmentation", choices=AUGMENTATIONS, default=TrainConfig.augmentation,
                             help="basic: framing, flip, tilt, light; photo: also perspective, white balance, blur, JPEG")
         parser.add_argument("--learning-rate", type=float, default=1e-3)
+        parser.add_argument("--backbone-lr-scale", type=float, default=TrainConfig.backbone_lr_scale,
+                            help="the pretrained layers' learning rate as a share of the head's")
+        parser.add_argument("--label-smoothing", type=float, default=TrainConfig.label_smoothing)
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--only-folds", nargs="+", type=int, metavar="FOLD",
                             help="train and measure just these folds (0-based), e.g. to try a recipe for less")
@@ -61,11 +64,13 @@ class Command(BaseCommand):
             data_dir=data_dir, out_dir=out_dir, cache_dir=Path(options["cache_dir"]),
             image_size=options["image_size"], train_size=options["train_size"], epochs=options["epochs"],
             batch_size=options["batch_size"], augmentation=options["augmentation"],
-            learning_rate=options["learning_rate"], seed=options["seed"],
+            learning_rate=options["learning_rate"], backbone_lr_scale=options["backbone_lr_scale"],
+            label_smoothing=options["label_smoothing"], seed=options["seed"],
             pretrained_weights=settings.GARMENT_PRETRAINED_WEIGHTS)
         command = "python manage.py cross_validate_garment_model " + " ".join(
             f"--{name.replace('_', '-')} {options[name]}" for name in (
-                "folds", "epochs", "image_size", "train_size", "batch_size", "augmentation", "learning_rate", "seed"))
+                "folds", "epochs", "image_size", "train_size", "batch_size", "augmentation", "learning_rate",
+                "backbone_lr_scale", "label_smoothing", "seed"))
         if only:
             command += " --only-folds " + " ".join(map(str, only))
         log = lambda line: self.stdout.write(line) or self.stdout.flush()  # noqa: E731

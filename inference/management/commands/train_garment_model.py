@@ -31,6 +31,9 @@ class Command(BaseCommand):
         parser.add_argument("--augmentation", choices=AUGMENTATIONS, default=TrainConfig.augmentation,
                             help="basic: framing, flip, tilt, light; photo: also perspective, white balance, blur, JPEG")
         parser.add_argument("--learning-rate", type=float, default=1e-3)
+        parser.add_argument("--backbone-lr-scale", type=float, default=TrainConfig.backbone_lr_scale,
+                            help="the pretrained layers' learning rate as a share of the head's")
+        parser.add_argument("--label-smoothing", type=float, default=TrainConfig.label_smoothing)
         parser.add_argument("--val-share", type=float, default=0.2)
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--card-only", action="store_true",
@@ -64,7 +67,8 @@ class Command(BaseCommand):
             input_mode=options["input_mode"], image_size=options["image_size"],
             train_size=options["train_size"], epochs=options["epochs"], batch_size=options["batch_size"],
             augmentation=options["augmentation"],
-            learning_rate=options["learning_rate"], val_share=options["val_share"], seed=options["seed"],
+            learning_rate=options["learning_rate"], backbone_lr_scale=options["backbone_lr_scale"],
+            label_smoothing=options["label_smoothing"], val_share=options["val_share"], seed=options["seed"],
             pretrained_weights=settings.GARMENT_PRETRAINED_WEIGHTS,
         )
         log = lambda line: self.stdout.write(line) or self.stdout.flush()  # noqa: E731
@@ -80,7 +84,7 @@ class Command(BaseCommand):
 
 def _command_line(options, compare=()) -> str:
     parts = ["python manage.py train_garment_model"] + (["--compare-input-modes", *compare] if compare else [])
-    for name in (*(() if compare else ("input_mode",)), "epochs", "image_size", "train_size", "batch_size", "augmentation", "learning_rate", "val_share", "seed"):
+    for name in (*(() if compare else ("input_mode",)), "epochs", "image_size", "train_size", "batch_size", "augmentation", "learning_rate", "backbone_lr_scale", "label_smoothing", "val_share", "seed"):
         parts.append(f"--{name.replace('_', '-')} {options[name]}")
     for folder in options["with_corrections"]:
         parts.append(f"--with-corrections {folder}")
