@@ -64,6 +64,33 @@ class TrainConfig:
             raise ValueError(f"fold must be between 0 and {self.folds - 1}")
 
 
+# The training recipe as both training commands take it (TrainConfig field, command-line
+# default); cross-validation trials and the model card compare recipes by these.
+RECIPE = (("epochs", TrainConfig.epochs), ("image_size", TrainConfig.image_size), ("train_size", TrainConfig.train_size),
+          ("batch_size", TrainConfig.batch_size), ("augmentation", TrainConfig.augmentation),
+          ("learning_rate", TrainConfig.learning_rate), ("backbone_lr_scale", TrainConfig.backbone_lr_scale),
+          ("label_smoothing", TrainConfig.label_smoothing), ("seed", TrainConfig.seed))
+RECIPE_HELP = {
+    "augmentation": "basic: framing, flip, tilt, light; photo: also perspective, white balance, blur, JPEG",
+    "backbone_lr_scale": "the pretrained layers' learning rate as a share of the head's",
+}
+
+
+def add_recipe_arguments(parser) -> None:
+    for name, default in RECIPE:
+        extra = {"choices": AUGMENTATIONS} if name == "augmentation" else {"type": type(default)}
+        parser.add_argument(f"--{name.replace('_', '-')}", default=default, help=RECIPE_HELP.get(name), **extra)
+
+
+def recipe_options(options: dict) -> dict:
+    """The recipe's TrainConfig fields from parsed command options."""
+    return {name: options[name] for name, _ in RECIPE}
+
+
+def recipe_flags(options: dict) -> list[str]:
+    return [f"--{name.replace('_', '-')} {options[name]}" for name, _ in RECIPE]
+
+
 def pretrained_weights_path(configured: str = "") -> str:
     if configured:
         return configured

@@ -131,19 +131,14 @@ def kept(trial: dict) -> bool:
     return all(row[variant]["gain"] > 0 for row in trial["per_fold"] for variant in VARIANTS)
 
 
-RECIPE_OPTIONS = ("epochs", "image-size", "train-size", "batch-size", "augmentation", "learning-rate",
-                  "backbone-lr-scale", "label-smoothing", "seed")
-
-
 def recipe(command: str) -> dict[str, str]:
-    """The training recipe's options in a recorded command; the options added later were then
-    fixed at today's defaults."""
-    from inference.training.garment import TrainConfig
+    """The training recipe's options in a recorded command; an option added after the command
+    was run had its default then."""
+    from inference.training.garment import RECIPE
 
-    later = {"augmentation": TrainConfig.augmentation, "backbone-lr-scale": str(TrainConfig.backbone_lr_scale),
-             "label-smoothing": str(TrainConfig.label_smoothing)}
     options = dict(re.findall(r"--([a-z-]+) (\S+)", command))
-    return {name: options.get(name, later.get(name, "")) for name in RECIPE_OPTIONS}
+    return {flag: options.get(flag, str(default)) for flag, default in
+            ((name.replace("_", "-"), default) for name, default in RECIPE)}
 
 
 def _mean_sd(values: list[float]) -> str:

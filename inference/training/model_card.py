@@ -122,7 +122,7 @@ def write_model_card(out_dir: Path, metadata: dict, *, command: str) -> Path:
         lines += ["| epoch | loss | train top-1 |", "|---|---|---|"]
         lines += ["| {epoch} | {loss} | {train_top1} |".format(**row) for row in metadata["history"]]
     trials = (_recorded(out_dir, RECIPE_TRIALS_FILE) or {}).get("trials", [])
-    shipped = _shipped_recipe(metadata)
+    shipped = recipe(metadata["command"])
     shipped_trial = next((trial for trial in trials if recipe(trial["command"]) == shipped and kept(trial)), None)
     for run in (_recorded(out_dir, EARLIER_RUNS_FILE) or {}).get("runs", []):
         lines += _earlier_run_section(run, config["epochs"], report, shipped_trial)
@@ -277,15 +277,6 @@ def _earlier_run_section(run: dict, epochs: int, report: dict | None, shipped_tr
     lines += ["| {epoch} | {train_top1} | {top1} | {top3} | {macro_f1} | {top1_main10} | {top3_main10} |".format(**row)
               for row in history]
     return lines
-
-
-def _shipped_recipe(metadata: dict) -> dict[str, str]:
-    config = metadata["train_config"]
-    return {"epochs": str(config["epochs"]), "image-size": str(metadata["image_size"]),
-            "train-size": str(config["train_size"]), "batch-size": str(config["batch_size"]),
-            "augmentation": config.get("augmentation", "basic"), "learning-rate": str(config["learning_rate"]),
-            "backbone-lr-scale": str(config.get("backbone_lr_scale", 1)), "label-smoothing": str(config["label_smoothing"]),
-            "seed": str(config["seed"])}
 
 
 def _recorded(out_dir: Path, name: str) -> dict | None:

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from inference.training import training_packages_message
-from inference.training.garment import AUGMENTATIONS, TrainConfig
+from inference.training.garment import TrainConfig, add_recipe_arguments, recipe_flags, recipe_options
 
 
 class Command(BaseCommand):
@@ -21,17 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--out", default=str(settings.VAR_DIR / "garment-cv"), help="one folder per fold goes here")
         parser.add_argument("--cache-dir", default=str(settings.VAR_DIR / "cache"), help="garment masks are cached here")
         parser.add_argument("--folds", type=int, default=3)
-        parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
-        parser.add_argument("--image-size", type=int, default=224)
-        parser.add_argument("--train-size", type=int, default=192)
-        parser.add_argument("--batch-size", type=int, default=32)
-        parser.add_argument("--augmentation", choices=AUGMENTATIONS, default=TrainConfig.augmentation,
-                            help="basic: framing, flip, tilt, light; photo: also perspective, white balance, blur, JPEG")
-        parser.add_argument("--learning-rate", type=float, default=1e-3)
-        parser.add_argument("--backbone-lr-scale", type=float, default=TrainConfig.backbone_lr_scale,
-                            help="the pretrained layers' learning rate as a share of the head's")
-        parser.add_argument("--label-smoothing", type=float, default=TrainConfig.label_smoothing)
-        parser.add_argument("--seed", type=int, default=0)
+        add_recipe_arguments(parser)
         parser.add_argument("--only-folds", nargs="+", type=int, metavar="FOLD",
                             help="train and measure just these folds (0-based), e.g. to try a recipe for less")
         parser.add_argument("--against", metavar="CV_JSON",
@@ -62,15 +52,9 @@ class Command(BaseCommand):
         out_dir = Path(options["out"])
         config = TrainConfig(
             data_dir=data_dir, out_dir=out_dir, cache_dir=Path(options["cache_dir"]),
-            image_size=options["image_size"], train_size=options["train_size"], epochs=options["epochs"],
-            batch_size=options["batch_size"], augmentation=options["augmentation"],
-            learning_rate=options["learning_rate"], backbone_lr_scale=options["backbone_lr_scale"],
-            label_smoothing=options["label_smoothing"], seed=options["seed"],
-            pretrained_weights=settings.GARMENT_PRETRAINED_WEIGHTS)
-        command = "python manage.py cross_validate_garment_model " + " ".join(
-            f"--{name.replace('_', '-')} {options[name]}" for name in (
-                "folds", "epochs", "image_size", "train_size", "batch_size", "augmentation", "learning_rate",
-                "backbone_lr_scale", "label_smoothing", "seed"))
+            **recipe_options(options), pretrained_weights=settings.GARMENT_PRETRAINED_WEIGHTS)
+        command = " ".join(["python manage.py cross_validate_garment_model", f"--folds {options['folds']}",
+                            *recipe_flags(options)])
         if only:
             command += " --only-folds " + " ".join(map(str, only))
         log = lambda line: self.stdout.write(line) or self.stdout.flush()  # noqa: E731

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from inference.garment import DEFAULT_WEIGHTS_DIR
 from inference.garment_view import INPUT_MODES
 from inference.training import training_packages_message
-from inference.training.garment import AUGMENTATIONS, TrainConfig
+from inference.training.garment import TrainConfig, add_recipe_arguments, recipe_flags, recipe_options
 
 
 class Command(BaseCommand):
@@ -24,18 +24,8 @@ class Command(BaseCommand):
                             help="where garment masks of the training photos are cached")
         parser.add_argument("--input-mode", choices=INPUT_MODES, default="full+cutout",
                             help="what the model sees: the full photo, the garment's box, or its cut-out")
-        parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
-        parser.add_argument("--image-size", type=int, default=224)
-        parser.add_argument("--train-size", type=int, default=192)
-        parser.add_argument("--batch-size", type=int, default=32)
-        parser.add_argument("--augmentation", choices=AUGMENTATIONS, default=TrainConfig.augmentation,
-                            help="basic: framing, flip, tilt, light; photo: also perspective, white balance, blur, JPEG")
-        parser.add_argument("--learning-rate", type=float, default=1e-3)
-        parser.add_argument("--backbone-lr-scale", type=float, default=TrainConfig.backbone_lr_scale,
-                            help="the pretrained layers' learning rate as a share of the head's")
-        parser.add_argument("--label-smoothing", type=float, default=TrainConfig.label_smoothing)
+        add_recipe_arguments(parser)
         parser.add_argument("--val-share", type=float, default=0.2)
-        parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--card-only", action="store_true",
                             help="rewrite OUT/MODEL_CARD.md from the model's recorded metadata, without training")
         parser.add_argument("--compare-input-modes", nargs="*", choices=INPUT_MODES, metavar="MODE",
@@ -64,11 +54,7 @@ class Command(BaseCommand):
         config = TrainConfig(
             data_dir=data_dir, out_dir=out_dir, cache_dir=Path(options["cache_dir"]),
             extra_dirs=[Path(folder) for folder in options["with_corrections"]],
-            input_mode=options["input_mode"], image_size=options["image_size"],
-            train_size=options["train_size"], epochs=options["epochs"], batch_size=options["batch_size"],
-            augmentation=options["augmentation"],
-            learning_rate=options["learning_rate"], backbone_lr_scale=options["backbone_lr_scale"],
-            label_smoothing=options["label_smoothing"], val_share=options["val_share"], seed=options["seed"],
+            input_mode=options["input_mode"], **recipe_options(options), val_share=options["val_share"],
             pretrained_weights=settings.GARMENT_PRETRAINED_WEIGHTS,
         )
         log = lambda line: self.stdout.write(line) or self.stdout.flush()  # noqa: E731
@@ -84,8 +70,9 @@ class Command(BaseCommand):
 
 def _command_line(options, compare=()) -> str:
     parts = ["python manage.py train_garment_model"] + (["--compare-input-modes", *compare] if compare else [])
-    for name in (*(() if compare else ("input_mode",)), "epochs", "image_size", "train_size", "batch_size", "augmentation", "learning_rate", "backbone_lr_scale", "label_smoothing", "val_share", "seed"):
-        parts.append(f"--{name.replace('_', '-')} {options[name]}")
+    if not compare:
+        parts.append(f"--input-mode {options['input_mode']}")
+    parts += [*recipe_flags(options), f"--val-share {options['val_share']}"]
     for folder in options["with_corrections"]:
         parts.append(f"--with-corrections {folder}")
     return " ".join(parts)
