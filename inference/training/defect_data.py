@@ -14,6 +14,7 @@ from PIL import Image
 
 from inference.images import open_rgb
 from inference.training.data import SaliencyCache, read_photos, split_by_sender
+from inference.training.defect_paste import lift_marks, paste_marks
 from inference.training.defect_synthesis import (
     CLASSES,
     STAIN,
@@ -39,6 +40,9 @@ class DefectDataConfig:
     # With a fine-tuning stage (build's `finetune`) the dirty-mark photos are also written in
     # this many folds by source, to choose the stage's length by (1: no folds).
     finetune_folds: int = 2
+    # This share of the stained training photos also gets one or two real dirt marks of the
+    # fine-tuning photos multiplied into its garment (defect_paste); 0: none.
+    pasted_marks_share: float = 0.0
     # Training photos are scaled as the detector sees them when served (long side
     # serve_size) and cut to one random tile_size square each: faint marks keep their size
     # in pixels at a quarter of the cost of training on the whole photo at that size.
@@ -46,6 +50,10 @@ class DefectDataConfig:
     tile_size: int = 352
     seed: int = 0
     synthesis: SynthesisSettings = field(default_factory=SynthesisSettings)
+
+    def __post_init__(self):
+        if self.pasted_marks_share and not self.dirty_marks_dir:
+            raise ValueError("pasting real marks needs the dirty-mark photos")
 
 
 def dirty_mark_source(name: str) -> str:
@@ -125,6 +133,10 @@ def build(config: DefectDataConfig, *, finetune: bool = False, log: Callable[[st
         "val": [val_pool[i] for i in rng.permutation(len(val_pool))[:config.val_photos]],
     }
     cache = SaliencyCache(config.cache_dir / "saliency", segmenter.load())
+    tune, held = (split_dirty_marks(config.dirty_marks_dir, heldout_share=config.dirty_marks_heldout_share,
+                                    seed=config.seed) if config.dirty_marks_dir else ([], []))
+    marks = [mark for path in tune for mark in lift_marks(open_rgb(path), _labels(path), serve_size=config.serve_size)
+             ] if config.pasted_marks_share else []
     counts = {"train": {"stained": 0, "clean": 0, "boxes": [0] * len(CLASSES)},
               "val": {"stained": 0, "clean": 0, "boxes": [0] * len(CLASSES)}}
     for split, selected in chosen.items():
@@ -139,8 +151,14 @@ def build(config: DefectDataConfig, *, finetune: bool = False, log: Callable[[st
                 photo_rng = np.random.default_rng([config.seed, photo_seed])
                 mask = cache.segmentation(photo, image).mask
                 result = synthesize(np.asarray(image), mask, photo_rng, config.synthesis)
-                picture = Image.fromarray(result.image)
-                lines = [defect.yolo_line(image.width, image.height) for defect in result.defects]
+                pixels, defects = result.image, result.defects
+                if split == "train" and marks and photo_rng.random() < config.pasted_marks_share:
+                    pixels, pasted = paste_marks(pixels, mask, marks, photo_rng, count=int(photo_rng.integers(1, 3)),
+                                                 serve_size=config.serve_size)
+                    defects = defects + pasted
+                    counts[split]["pasted_marks"] = counts[split].get("pasted_marks", 0) + len(pasted)
+                picture = Image.fromarray(pixels)
+                lines = [defect.yolo_line(image.width, image.height) for defect in defects]
             if split == "train":  # validation photos stay whole: they are measured as the product runs
                 picture, lines = tile(picture, lines, serve_size=config.serve_size, tile_size=config.tile_size,
                                       rng=rng)
@@ -152,8 +170,6 @@ def build(config: DefectDataConfig, *, finetune: bool = False, log: Callable[[st
                 log(f"{split}: {index}/{len(selected)} photos")
     counts["dirty_marks"] = {}
     if config.dirty_marks_dir:
-        tune, held = split_dirty_marks(config.dirty_marks_dir, heldout_share=config.dirty_marks_heldout_share,
-                                       seed=config.seed)
         if finetune:
             main_tiles = sorted((config.out_dir / "images" / "train").glob("*.jpg"))
             _write_finetune_set(config, config.out_dir / "finetune", tune, main_tiles, rng)

@@ -105,6 +105,13 @@ def write_model_card(out_dir: Path, metadata: dict) -> Path:
             f"together): {marks['tune_photos']} photos ({marks['tune_sources']} sources) {use}; "
             f"{marks['heldout_photos']} photos ({marks['heldout_sources']} sources) held out for "
             "evaluation only. Their label, a dirt mark, is the class `stain`.")
+    if data["train"].get("pasted_marks"):
+        share = metadata["config"]["data"]["pasted_marks_share"]
+        sections.append(
+            f"- **Pasted real marks** (`inference/training/defect_paste.py`): {share:.0%} of the stained training "
+            f"photos also got one or two of the fine-tuning photos' marks ({data['train']['pasted_marks']} in all), "
+            "lifted as their change to their own fabric's light and multiplied into the garment inside its mask, "
+            "at the size in pixels they had when served (within a factor of 1.4), turned and mirrored at random.")
     if metadata.get("finetune"):
         sections += _finetune_section(metadata)
     sections += ["", "![Training photos with their boxes: red stain, green hole, blue tear](contact_sheet.jpg)", "",

@@ -49,6 +49,9 @@ class DefectTrainConfig:
             raise ValueError(f"architecture must be one of {ARCHITECTURES}")
         if self.finetune_epochs and not self.data.dirty_marks_dir:
             raise ValueError("a fine-tuning stage needs the dirty-mark photos")
+        if self.finetune_epochs and self.data.pasted_marks_share:
+            # The main stage would have seen every fold's marks, pasted: the folds would not measure.
+            raise ValueError("pasted marks and a fine-tuning stage do not combine")
         if self.data.serve_size != self.image_size:
             raise ValueError("the training tiles must be cut at the serving scale (data.serve_size == image_size)")
 

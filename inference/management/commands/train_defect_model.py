@@ -43,6 +43,8 @@ class Command(BaseCommand):
         parser.add_argument("--finetune-folds", type=int, default=2,
                             help="folds (by source photo) to choose the fine-tuning epochs by; 1: none, "
                                  "train for --finetune-epochs")
+        parser.add_argument("--pasted-marks-share", type=float, default=0.0,
+                            help="the share of stained training photos that also get real dirt marks pasted in")
         parser.add_argument("--seed", type=int, default=0)
 
     def handle(self, *args, **options):
@@ -66,7 +68,8 @@ class Command(BaseCommand):
                                   cache_dir=cache_dir, train_photos=options["train_photos"],
                                   val_photos=options["val_photos"], dirty_marks_repeats=options["dirty_marks_repeats"],
                                   serve_size=options["image_size"], tile_size=options["tile_size"],
-                                  finetune_folds=options["finetune_folds"], seed=options["seed"]),
+                                  finetune_folds=options["finetune_folds"],
+                                  pasted_marks_share=options["pasted_marks_share"], seed=options["seed"]),
             out_dir=Path(options["out"]), architecture=options["architecture"], image_size=options["image_size"],
             epochs=options["epochs"], batch_size=options["batch_size"], seed=options["seed"],
             finetune_epochs=options["finetune_epochs"], finetune_learning_rate=options["finetune_learning_rate"],
@@ -74,7 +77,8 @@ class Command(BaseCommand):
         command = "python manage.py train_defect_model " + " ".join(
             f"--{name.replace('_', '-')} {options[name]}"
             for name in ("architecture", "train_photos", "val_photos", "image_size", "tile_size", "epochs", "batch_size",
-                         "dirty_marks_repeats", "finetune_epochs", "finetune_learning_rate", "finetune_folds", "seed"))
+                         "dirty_marks_repeats", "finetune_epochs", "finetune_learning_rate", "finetune_folds",
+                         "pasted_marks_share", "seed"))
         def log(line: str) -> None:
             self.stdout.write(line)
             self.stdout.flush()
