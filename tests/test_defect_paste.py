@@ -19,7 +19,7 @@ def fabric_with_a_mark(ruler=False):
 
 def test_a_mark_is_lifted_as_its_change_to_the_fabric_not_the_fabrics_light():
     image, line = fabric_with_a_mark()
-    [mark] = lift_marks(image, [line], serve_size=200)
+    [mark] = lift_marks(image, [line])
     x0, y0, x1, y1 = mark.box
     assert (x1 - x0, y1 - y0) == (20, 20)
     inside = mark.ratio[y0:y1, x0:x1]
@@ -31,7 +31,7 @@ def test_a_mark_is_lifted_as_its_change_to_the_fabric_not_the_fabrics_light():
 
 def test_a_mark_beside_a_ruler_is_left_out():
     image, line = fabric_with_a_mark(ruler=True)
-    assert lift_marks(image, [line], serve_size=200) == []
+    assert lift_marks(image, [line]) == []
 
 
 def test_a_turned_or_mirrored_mark_keeps_its_box_on_the_mark():
@@ -49,7 +49,7 @@ def test_a_turned_or_mirrored_mark_keeps_its_box_on_the_mark():
 
 def test_pasted_marks_lie_wholly_on_the_garment_and_change_nothing_off_it():
     image, line = fabric_with_a_mark()
-    marks = lift_marks(image, [line], serve_size=200)
+    marks = lift_marks(image, [line])
     garment = np.full((300, 240, 3), 200, np.uint8)
     mask = np.zeros((300, 240), bool)
     mask[50:250, 40:200] = True
@@ -68,7 +68,7 @@ def test_pasted_marks_lie_wholly_on_the_garment_and_change_nothing_off_it():
 
 def test_a_mark_dark_fabric_hides_is_not_pasted_or_labelled():
     image, line = fabric_with_a_mark()
-    marks = lift_marks(image, [line], serve_size=200)
+    marks = lift_marks(image, [line])
     black = np.full((300, 240, 3), 8, np.uint8)
     out, defects = paste_marks(black, np.ones((300, 240), bool), marks, np.random.default_rng(0), count=3,
                                serve_size=300)

@@ -86,13 +86,18 @@ def split_dirty_marks(folder: Path, *, heldout_share: float, seed: int) -> tuple
 MIN_VISIBLE_SHARE = 0.4  # a box cut by the tile is kept when this share of it stays in
 
 
+def at_serving_scale(image: Image.Image, serve_size: int) -> Image.Image:
+    """The photo as the detector sees it: its long side serve_size, up or down."""
+    scale = serve_size / max(image.size)
+    return image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.BILINEAR)
+
+
 def tile(image: Image.Image, lines: list[str], *, serve_size: int, tile_size: int,
          rng: np.random.Generator) -> tuple[Image.Image, list[str]]:
     """The photo at its serving scale, one random tile of it, and the YOLO lines of the
     boxes left in that tile (clipped; dropped when mostly cut off)."""
-    scale = serve_size / max(image.size)
-    width, height = max(1, round(image.width * scale)), max(1, round(image.height * scale))
-    image = image.resize((width, height), Image.BILINEAR)
+    image = at_serving_scale(image, serve_size)
+    width, height = image.size
     tile_w, tile_h = min(tile_size, width), min(tile_size, height)
     left, top = int(rng.integers(0, width - tile_w + 1)), int(rng.integers(0, height - tile_h + 1))
     kept = []
@@ -135,8 +140,8 @@ def build(config: DefectDataConfig, *, finetune: bool = False, log: Callable[[st
     cache = SaliencyCache(config.cache_dir / "saliency", segmenter.load())
     tune, held = (split_dirty_marks(config.dirty_marks_dir, heldout_share=config.dirty_marks_heldout_share,
                                     seed=config.seed) if config.dirty_marks_dir else ([], []))
-    marks = [mark for path in tune for mark in lift_marks(open_rgb(path), _labels(path), serve_size=config.serve_size)
-             ] if config.pasted_marks_share else []
+    marks = [mark for path in tune for mark in lift_marks(at_serving_scale(open_rgb(path), config.serve_size),
+                                                          _labels(path))] if config.pasted_marks_share else []
     counts = {"train": {"stained": 0, "clean": 0, "boxes": [0] * len(CLASSES)},
               "val": {"stained": 0, "clean": 0, "boxes": [0] * len(CLASSES)}}
     for split, selected in chosen.items():

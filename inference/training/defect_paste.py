@@ -35,11 +35,9 @@ def _plane(values: np.ndarray, ys: np.ndarray, xs: np.ndarray, height: int, widt
     return (full @ coefficients).reshape(height, width, 3)
 
 
-def lift_marks(image: Image.Image, lines: list[str], *, serve_size: int) -> list[Mark]:
-    """The marks of one labelled photo (YOLO lines), at its serving scale; a mark whose ring
-    is not plain fabric (a ruler, the shirt's edge, another mark) is left out."""
-    scale = serve_size / max(image.size)
-    image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.BILINEAR)
+def lift_marks(image: Image.Image, lines: list[str]) -> list[Mark]:
+    """The marks of one labelled photo (YOLO lines), given at its serving scale; a mark whose
+    ring is not plain fabric (a ruler, the shirt's edge, another mark) is left out."""
     pixels = np.asarray(image, np.float32)
     height, width = pixels.shape[:2]
     marks = []
