@@ -7,6 +7,16 @@ from inference.defects import DEFAULT_WEIGHTS_DIR
 from inference.training import training_packages_message
 
 PACKAGES = ("torch", "torchvision", "ultralytics", "onnx")
+# The recipe's options in the order the recorded command lists them, each with the fields it
+# sets: of the data set's config, of the training config (--image-size and --seed set both).
+RECIPE = (
+    ("architecture", None, "architecture"), ("train_photos", "train_photos", None),
+    ("val_photos", "val_photos", None), ("image_size", "serve_size", "image_size"), ("tile_size", "tile_size", None),
+    ("epochs", None, "epochs"), ("batch_size", None, "batch_size"), ("dirty_marks_repeats", "dirty_marks_repeats", None),
+    ("finetune_epochs", None, "finetune_epochs"), ("finetune_learning_rate", None, "finetune_learning_rate"),
+    ("finetune_folds", "finetune_folds", None), ("pasted_marks_share", "pasted_marks_share", None),
+    ("seed", "seed", "seed"),
+)
 
 
 class Command(BaseCommand):
@@ -63,22 +73,16 @@ class Command(BaseCommand):
         if options["finetune_epochs"] and not dirty:
             raise CommandError("--finetune-epochs needs the dirty-mark photos")
         cache_dir = Path(options["cache_dir"])
+        data_fields = {field: options[name] for name, field, _ in RECIPE if field}
+        train_fields = {field: options[name] for name, _, field in RECIPE if field}
         config = DefectTrainConfig(
             data=DefectDataConfig(clothing_dir=data_dir, dirty_marks_dir=dirty, out_dir=cache_dir / "defect-data",
-                                  cache_dir=cache_dir, train_photos=options["train_photos"],
-                                  val_photos=options["val_photos"], dirty_marks_repeats=options["dirty_marks_repeats"],
-                                  serve_size=options["image_size"], tile_size=options["tile_size"],
-                                  finetune_folds=options["finetune_folds"],
-                                  pasted_marks_share=options["pasted_marks_share"], seed=options["seed"]),
-            out_dir=Path(options["out"]), architecture=options["architecture"], image_size=options["image_size"],
-            epochs=options["epochs"], batch_size=options["batch_size"], seed=options["seed"],
-            finetune_epochs=options["finetune_epochs"], finetune_learning_rate=options["finetune_learning_rate"],
+                                  cache_dir=cache_dir, **data_fields),
+            out_dir=Path(options["out"]), **train_fields,
         )
         command = "python manage.py train_defect_model " + " ".join(
-            f"--{name.replace('_', '-')} {options[name]}"
-            for name in ("architecture", "train_photos", "val_photos", "image_size", "tile_size", "epochs", "batch_size",
-                         "dirty_marks_repeats", "finetune_epochs", "finetune_learning_rate", "finetune_folds",
-                         "pasted_marks_share", "seed"))
+            f"--{name.replace('_', '-')} {options[name]}" for name, _, _ in RECIPE)
+
         def log(line: str) -> None:
             self.stdout.write(line)
             self.stdout.flush()
