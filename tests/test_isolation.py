@@ -93,3 +93,44 @@ def test_forms_need_the_csrf_token(user):
     assert strict.post(reverse("item-remove-defect", args=[item.pk, 0])).status_code == 403
     assert strict.post(reverse("upload"), {}).status_code == 403
     assert Item.objects.get(pk=item.pk).category == "hoodie" and Item.objects.get(pk=item.pk).defect_count == 1
+
+
+OFF_SITE = ["https://evil.example/phish", "//evil.example/phish"]
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+@pytest.mark.parametrize("name, data", [
+    ("outfit-save", {"saved": "1"}), ("outfit-rename", {"name": "x"}), ("outfit-feedback", {"liked": "1"}),
+    ("outfit-wear", {}), ("outfit-delete", {}),
+])
+def test_outfit_actions_never_redirect_off_site(alice_client, user, name, data, target):
+    from wardrobe.models import Outfit
+
+    outfit = Outfit.objects.create(owner=user)
+    response = alice_client.post(reverse(name, args=[outfit.pk]), {**data, "next": target})
+    assert response.status_code == 302
+    assert response.url == reverse("recommendations")
+
+
+def test_outfit_actions_follow_a_next_on_this_site(alice_client, user):
+    from wardrobe.models import Outfit
+
+    outfit = Outfit.objects.create(owner=user)
+    response = alice_client.post(reverse("outfit-save", args=[outfit.pk]), {"saved": "1", "next": "/outfits/calendar/"})
+    assert response.url == "/outfits/calendar/"
+
+
+def test_only_staff_who_may_view_products_get_a_hidden_products_photo(client, make_user):
+    from django.contrib.auth.models import Permission
+
+    from tests.test_catalog import make_product
+
+    product = make_product("H1", hidden=True)
+    url = reverse("admin-product-media", args=[product.pk])
+    clerk = make_user("clerk", is_staff=True)  # staff, no model permissions
+    client.force_login(clerk)
+    assert client.get(reverse("admin:catalog_product_changelist")).status_code == 403
+    assert client.get(url).status_code == 404
+    clerk.user_permissions.add(Permission.objects.get(codename="view_product", content_type__app_label="catalog"))
+    client.force_login(type(clerk).objects.get(pk=clerk.pk))  # permissions are cached on the user
+    assert client.get(url).status_code == 200

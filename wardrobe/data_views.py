@@ -7,9 +7,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,7 +18,7 @@ from wardrobe import daily, oneclick, portability
 from wardrobe.data_forms import DeleteAccountForm, ImportForm, daily_form_for
 from wardrobe.media import stored_file_response
 from wardrobe.models import ClosetExport, ClosetImport
-from wardrobe.views import is_htmx
+from wardrobe.views import is_htmx, safe_next
 
 RECENT = 5
 REPORT_LABELS = {
@@ -40,14 +38,6 @@ def _page(request, *, daily_form=None, import_form=None, status=200):
         "daily_form": daily_form or daily_form_for(user), "import_form": import_form or ImportForm(),
         "deliveries": user.daily_deliveries.all()[:RECENT], "now": timezone.now(),
     }, status=status)
-
-
-def _back(request) -> str:
-    """Where a form came from (My page or the data page), if it is this site."""
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
-        return back
-    return reverse("my-data")
 
 
 @login_required
@@ -71,7 +61,7 @@ def export_start(request):
     if is_htmx(request):
         return render(request, "wardrobe/data/_export_panel.html", {"export": export, "now": timezone.now()})
     messages.success(request, _("Your closet is being packed; the link appears here when it is ready."))
-    return redirect(_back(request))
+    return redirect(safe_next(request, "my-data"))  # My page or the data page
 
 
 @login_required
@@ -120,7 +110,7 @@ def daily_settings(request):
         return _page(request, daily_form=form, status=400)
     daily.update_subscription(owner=request.user, **form.cleaned_data)
     messages.success(request, _("Today's outfit: saved."))
-    return redirect(_back(request))
+    return redirect(safe_next(request, "my-data"))  # My page or the data page
 
 
 @login_required

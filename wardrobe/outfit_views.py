@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from wardrobe import outfits, selectors, weather
 from wardrobe.forms import OutfitNameForm, RecommendForm
-from wardrobe.views import is_htmx
+from wardrobe.views import is_htmx, safe_next
 
 
 def _weather_for(user):
@@ -81,7 +81,7 @@ def owned_outfit(request, outfit_id):
 def _outfit_response(request, outfit):
     if is_htmx(request):
         return render(request, "wardrobe/_outfit.html", {"outfit": selectors.outfit_with_items(outfit.pk)})
-    return redirect(request.POST.get("next") or "recommendations")
+    return redirect(safe_next(request, "recommendations"))
 
 
 @login_required
@@ -128,7 +128,7 @@ def outfit_delete(request, outfit_id):
     outfits.delete_outfit(outfit=owned_outfit(request, outfit_id))
     if is_htmx(request):
         return HttpResponse("")  # the card is swapped for nothing
-    return redirect(request.POST.get("next") or "recommendations")
+    return redirect(safe_next(request, "recommendations"))
 
 
 @login_required

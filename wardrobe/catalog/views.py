@@ -2,7 +2,7 @@
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -54,6 +54,8 @@ def search_detail(request, search_id):
 @staff_member_required
 @require_GET
 def admin_product_media(request, product_id):
-    """The admin's thumbnails, hidden products' too."""
+    """The admin's thumbnails, hidden products' too, for staff who may view products."""
+    if not request.user.has_perm("catalog.view_product"):
+        raise Http404
     product = get_object_or_404(Product.objects.only("id", "thumb_small"), pk=product_id)
     return stored_file_response(product.thumb_small.name)
