@@ -127,3 +127,25 @@ def test_the_storage_message_is_in_the_pages_language(client, make_user, setting
     client.force_login(make_user(language="ko"))
     response = client.post(reverse("upload"), {"photos": [upload("a.jpg", photo_bytes("hat"))]}, headers=HTMX)
     assert response.status_code == 503 and "사진 저장소에 연결할 수 없어" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("htmx", [True, False])
+def test_more_photos_than_a_request_may_carry_are_refused_with_the_limit(user, settings, sent_tasks, htmx):
+    """Django stops reading such a request before any view (here in the CSRF check, as for a
+    browser): the page still says how many photos one upload takes, and nothing is saved."""
+    from django.test import Client
+
+    settings.MAX_PHOTOS_PER_UPLOAD = settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    browser.get(reverse("closet"))
+    token = browser.cookies["csrftoken"].value
+    headers = {"X-CSRFToken": token, **({"HX-Request": "true"} if htmx else {})}
+    response = browser.post(reverse("upload"), {"photos": [upload(f"{n}.jpg", image_bytes()) for n in range(3)]},
+                            headers=headers)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "At most 2 photos at a time." in page
+    assert ("These photos were not added" in page) is not htmx  # the partial has no page title
+    assert not Item.objects.exists() and not sent_tasks

@@ -135,6 +135,10 @@ class _Quota:
             cache.set(self.rate_key, 1, timeout=3600)
 
 
+def too_many_photos_message() -> str:
+    return _("At most %(count)d photos at a time.") % {"count": settings.MAX_PHOTOS_PER_UPLOAD}
+
+
 def add_items(*, owner, uploads) -> AddItemsResult:
     """Saves each acceptable photo as a queued item; each photo stands or falls alone.
 
@@ -143,7 +147,7 @@ def add_items(*, owner, uploads) -> AddItemsResult:
     result = AddItemsResult()
     uploads = list(uploads)
     if len(uploads) > settings.MAX_PHOTOS_PER_UPLOAD:
-        message = _("At most %(count)d photos at a time.") % {"count": settings.MAX_PHOTOS_PER_UPLOAD}
+        message = too_many_photos_message()
         result.rejected = [(upload.name, message) for upload in uploads[settings.MAX_PHOTOS_PER_UPLOAD:]]
         uploads = uploads[:settings.MAX_PHOTOS_PER_UPLOAD]
     quota = _Quota(owner)

@@ -58,3 +58,5 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "wardrobe.views.bad_request"

@@ -1,11 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.core.exceptions import TooManyFilesSent
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import defaults
 from django.views.decorators.http import require_GET, require_POST
 
 from inference import taxonomy
@@ -98,10 +100,23 @@ def _storage_unavailable(request, saved) -> HttpResponse:
     message = _("Photo storage cannot be reached right now, so this photo was not saved. Try again in a minute.")
     if saved:
         message += " " + _("%(count)d photos of this upload were saved before that.") % {"count": len(saved)}
+    return _upload_problem(request, _("Photos cannot be saved right now"), message, saved=saved, status=503)
+
+
+def _upload_problem(request, title: str, message: str, *, saved=(), status: int) -> HttpResponse:
     if is_htmx(request):
         return render(request, "wardrobe/_upload_result.html",
-                      {"items": saved, "rejected": [("", message)], "total": None, "notices": []}, status=503)
-    return render(request, "wardrobe/storage_unavailable.html", {"message": message}, status=503)
+                      {"items": saved, "rejected": [("", message)], "total": None, "notices": []}, status=status)
+    return render(request, "wardrobe/upload_problem.html", {"title": title, "message": message}, status=status)
+
+
+def bad_request(request, exception):
+    """Django's 400 page, except for an upload of more photos than a request may carry: Django
+    stops reading those (DATA_UPLOAD_MAX_NUMBER_FILES) before any view runs, so it is said here."""
+    if isinstance(exception, TooManyFilesSent):
+        return _upload_problem(request, _("These photos were not added"), services.too_many_photos_message(),
+                               status=400)
+    return defaults.bad_request(request, exception)
 
 
 @login_required

@@ -2,7 +2,6 @@
 through wardrobe.selectors and write through wardrobe.services and wardrobe.outfits; every
 object is looked up among the signed-in person's own, so anyone else's answers 404."""
 
-from django.conf import settings
 from django.core.exceptions import TooManyFilesSent
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
@@ -99,8 +98,7 @@ class ItemsView(APIView):
         try:
             form = UploadForm(request.data, request.FILES)
         except TooManyFilesSent:  # Django stops reading past DATA_UPLOAD_MAX_NUMBER_FILES
-            reason = _("At most %(count)d photos at a time.") % {"count": settings.MAX_PHOTOS_PER_UPLOAD}
-            return Response({"items": [], "rejected": [{"name": "", "reason": reason}], "queue_unavailable": False},
+            return Response({"items": [], "rejected": [{"name": "", "reason": services.too_many_photos_message()}], "queue_unavailable": False},
                             status=status.HTTP_400_BAD_REQUEST)
         if not form.is_valid():
             rejected = [{"name": "", "reason": str(error)} for error in form.errors.get("photos", [])]
