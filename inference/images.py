@@ -4,6 +4,7 @@ import functools
 import io
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageOps
 
 
@@ -21,7 +22,11 @@ def open_rgb(source: bytes | str | Path) -> Image.Image:
     image = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
     image.load()
     image = ImageOps.exif_transpose(image)
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+    if image.mode in ("I", "I;16", "I;16B", "I;16L"):
+        # 16-bit grey: Pillow's own conversion clips at 255, which turns every tone white.
+        image = Image.fromarray((np.asarray(image, dtype=np.float64) / 257).round().clip(0, 255).astype(np.uint8))
+    # "transparency" is a palette entry or, in RGB and grey PNGs, a colour key (tRNS).
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
         rgba = image.convert("RGBA")
         flat = Image.new("RGB", rgba.size, (255, 255, 255))
         flat.paste(rgba, mask=rgba.getchannel("A"))

@@ -56,6 +56,26 @@ def test_transparent_png_is_flattened_on_white():
     assert open_rgb(buffer.getvalue()).getpixel((5, 5)) == (255, 255, 255)
 
 
+@pytest.mark.parametrize("mode, key", [("RGB", (0, 0, 0)), ("L", 0)])
+def test_a_png_colour_keyed_transparent_is_flattened_on_white(mode, key):
+    image = Image.new(mode, (32, 32), key)  # all of it the transparent colour but a patch
+    image.paste((200, 30, 40) if mode == "RGB" else 120, (8, 8, 24, 24))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", transparency=key)
+    flat = open_rgb(buffer.getvalue())
+    assert flat.getpixel((0, 0)) == (255, 255, 255)
+    assert flat.getpixel((16, 16)) == ((200, 30, 40) if mode == "RGB" else (120, 120, 120))
+
+
+def test_a_sixteen_bit_grey_png_keeps_its_tones():
+    buffer = io.BytesIO()
+    image = Image.new("I;16", (32, 32), 32768)
+    image.paste(65535, (0, 0, 16, 32))
+    image.save(buffer, "PNG")
+    flat = open_rgb(buffer.getvalue())
+    assert flat.getpixel((20, 5)) == (128, 128, 128) and flat.getpixel((5, 5)) == (255, 255, 255)
+
+
 def test_segmentation_finds_the_garment_and_cuts_it_out():
     steps = [pipeline.NormalizeStep(), pipeline.SegmentStep()]
     result = pipeline.run(photo_bytes("tshirt"), steps=steps)

@@ -68,6 +68,17 @@ def test_decompression_bomb_is_refused():
         check_photo(upload("bomb.png", _png_declaring(100_000, 100_000), "image/png"))
 
 
+@pytest.mark.parametrize("size", [(20_000, 1), (31, 400), (4000, 390)])
+def test_an_image_too_small_or_too_narrow_to_show_a_garment_is_refused(size):
+    with pytest.raises(PhotoRejected, match="too small or too narrow"):
+        check_photo(upload("line.png", image_bytes("PNG", size=size), "image/png"))
+
+
+@pytest.mark.parametrize("size", [(32, 32), (4000, 400), (300, 3000)])
+def test_small_panoramic_and_tall_photos_within_the_limits_are_taken(size):
+    assert check_photo(upload("photo.png", image_bytes("PNG", size=size), "image/png")).width == size[0]
+
+
 def test_pixel_limit_is_a_setting(settings):
     settings.MAX_IMAGE_PIXELS = 1000
     with pytest.raises(PhotoRejected, match="megapixels|too many pixels"):

@@ -208,6 +208,9 @@ STORAGES = {
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_MB", 25) * 1024 * 1024
 # Larger than any phone camera (48 MP); a decompression bomb declares far more.
 MAX_IMAGE_PIXELS = env_int("MAX_IMAGE_MEGAPIXELS", 64) * 1_000_000
+# Smaller than this on a side, or longer than this many times its width, no garment can be seen.
+MIN_IMAGE_SIDE = 32
+MAX_IMAGE_ASPECT = 10
 MAX_PHOTOS_PER_UPLOAD = env_int("MAX_PHOTOS_PER_UPLOAD", 20)
 # One account must not fill the disk for everyone.
 MAX_ITEMS_PER_USER = env_int("MAX_ITEMS_PER_USER", 5000)

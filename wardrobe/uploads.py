@@ -60,6 +60,10 @@ def check_photo(upload) -> CheckedPhoto:
             if width * height > settings.MAX_IMAGE_PIXELS:
                 raise PhotoRejected(_("The image is %(megapixels)d megapixels; the limit is %(limit)d.") % {
                     "megapixels": width * height // 1_000_000, "limit": settings.MAX_IMAGE_PIXELS // 1_000_000})
+            if min(width, height) < settings.MIN_IMAGE_SIDE or (
+                    max(width, height) > settings.MAX_IMAGE_ASPECT * min(width, height)):
+                raise PhotoRejected(_("The image is %(width)d x %(height)d pixels: too small or too narrow "
+                                      "to show a garment.") % {"width": width, "height": height})
             if image_format in ("JPEG", "MPO"):
                 # Decoding at 1/8 scale still reads every byte of the file, at a fraction of the cost.
                 image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
