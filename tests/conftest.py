@@ -35,6 +35,16 @@ def upload(name: str, data: bytes, content_type: str = "image/jpeg") -> SimpleUp
 
 
 @pytest.fixture(autouse=True)
+def default_language():
+    """A request activates its page's language and Django leaves it active in the thread, so a
+    Korean page in one test would make the next test's messages Korean."""
+    from django.utils import translation
+
+    with translation.override(None):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def media_storage(settings, tmp_path):
     """Each test writes media into its own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
