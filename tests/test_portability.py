@@ -174,6 +174,8 @@ def test_the_schema_knows_the_taxonomy():
     assert schema["$defs"]["color"]["properties"]["name"]["enum"] == [c.code for c in taxonomy.COLORS]
     assert item["pattern"]["enum"] == [""] + [p.code for p in taxonomy.PATTERNS]
     assert set(item) - {"id", "files", "predictions", "seasons", "styles"} <= {f.name for f in Item._meta.fields}
+    # An owner's edit of any field must survive their own export and import.
+    assert item["user_edited_fields"]["items"]["enum"] == list(Item.EDITABLE_FIELDS)
 
 
 # --- Import: round trip, twice, re-run ----------------------------------------------------------
