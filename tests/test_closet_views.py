@@ -255,3 +255,16 @@ def test_media_is_served_to_the_owner(alice_client, user):
     original = alice_client.get(reverse("item-media", args=[item.pk, "original"]))
     assert "attachment" in original["Content-Disposition"]
     assert alice_client.get(reverse("item-media", args=[item.pk, "nonsense"])).status_code == 404
+
+
+def test_saving_the_form_unchanged_but_for_the_brand_leaves_the_colours_the_models(alice_client, user):
+    """The colour boxes arrive in the form's order (white before navy), not the model's
+    (largest share first): that is no edit of the colours."""
+    item = ready_item(user, category="hoodie", colors=[
+        {"name": "navy", "hex": "#1e2850", "share": 0.8}, {"name": "white", "hex": "#f5f5f2", "share": 0.2}])
+    post = {name: "" if value is None else value for name, value in services.editable_values(item).items()}
+    post.update(colors=["white", "navy"], brand="Uniqlo")
+    assert alice_client.post(reverse("item-edit", args=[item.pk]), post).status_code == 302
+    item.refresh_from_db()
+    assert item.brand == "Uniqlo" and item.user_edited_fields == ["brand"]
+    assert [entry["name"] for entry in item.colors] == ["navy", "white"]

@@ -291,3 +291,15 @@ def test_a_near_embedding_in_other_colours_is_not_a_duplicate(user):
     services.apply_results(item_id=second.pk, token=claimed(second).token,
                            result=fake_result(phash="ffffffffffffffff", colors=green, embedding=unit_vector(1, 0.06)))
     assert Item.objects.get(pk=second.pk).duplicate_of_id is None
+
+
+def test_deleting_an_item_read_before_its_results_landed_removes_their_files(
+        user, media_storage, django_capture_on_commit_callbacks):
+    item = make_item(user, status=Item.Status.QUEUED)
+    read_by_the_view = Item.objects.get(pk=item.pk)
+    claim = services.claim_items(item_id=item.pk, batch_size=1)
+    services.apply_results(item_id=item.pk, token=claim.token, result=fake_result())
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_item(item=read_by_the_view)
+    assert not Item.objects.filter(pk=item.pk).exists()
+    assert stored_media(media_storage) == []

@@ -203,9 +203,14 @@ def _delete_files_on_commit(names) -> None:
 
 
 @transaction.atomic
+@transaction.atomic
 def delete_item(*, item: Item) -> None:
-    names = item.stored_files()
-    item.delete()
+    # The row as it is now: a worker may have stored its files since the caller read it.
+    current = Item.objects.select_for_update().filter(pk=item.pk).first()
+    if current is None:
+        return
+    names = current.stored_files()
+    current.delete()
     _delete_files_on_commit(names)
 
 
@@ -252,7 +257,9 @@ def update_item(*, item: Item, changes: dict) -> Item:
     changes = {name: value for name, value in changes.items() if name not in cleared}
     item = Item.objects.select_for_update().get(pk=item.pk)
     current = editable_values(item)
-    changed = [name for name, value in changes.items() if current[name] != value]
+    # Colours, seasons and styles are ticked boxes: the form lists them in its own order.
+    changed = [name for name, value in changes.items()
+               if (set(current[name]) != set(value) if isinstance(value, list) else current[name] != value)]
     given_back = {name for name in cleared - {"grade"} if name in item.user_edited_fields}
     if not changed and not given_back:
         return item
