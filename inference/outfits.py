@@ -393,9 +393,12 @@ def _best(scored, closet_count: int, *, shop: int) -> list[Garment]:
             + [item for item in ranked if item.from_shop][:shop])
 
 
-def candidates(closet, request: Request, preferences: Preferences | None = None) -> list[Outfit]:
+def candidates(closet, request: Request, preferences: Preferences | None = None, *,
+               around: Garment | None = None) -> list[Outfit]:
     """Outfits worth showing, best first: the best few items of each slot, combined slot by
-    slot (a beam), so a 500-item closet is scored in milliseconds."""
+    slot (a beam), so a 500-item closet is scored in milliseconds. With `around`, every
+    outfit holds that garment (what goes with one item): its slot holds it alone, and what
+    cannot be worn with it is left out before the beam, not after."""
     preferences = preferences or Preferences()
     rng = random.Random(request.seed)
     by_slot: dict[str, list[Garment]] = {slot: [] for slot in SLOTS}
@@ -404,6 +407,11 @@ def candidates(closet, request: Request, preferences: Preferences | None = None)
             by_slot[item.slot].append((_unary(item, request, preferences, rng.uniform(0, 0.15)), item))
     kept = {slot: _best(scored, PER_SLOT[slot], shop=SHOP_PER_SLOT if request.shop_items else 0)
             for slot, scored in by_slot.items()}
+    if around is not None:
+        kept[around.slot] = [around]
+        for slot in ("top", "bottom", "onepiece"):
+            if slot != around.slot and slot not in WORN_WITH[around.slot]:
+                kept[slot] = []
 
     bases = [(top, bottom) for top in kept["top"] for bottom in kept["bottom"]] + [(dress,) for dress in kept["onepiece"]]
     beams = [list(base) for base in bases if _within_limits(base, request)]
@@ -413,6 +421,8 @@ def candidates(closet, request: Request, preferences: Preferences | None = None)
               ("shoes", bool(kept["shoes"]), True),
               ("hat", bool(kept["hat"]) and request.occasion not in NO_HAT_OCCASIONS, True)]
     for slot, required, optional in layers:
+        if around is not None and slot == around.slot:
+            required = optional = True
         extended = [] if required else [list(beam) for beam in beams]
         if optional:
             for beam in beams:

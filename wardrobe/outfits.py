@@ -117,11 +117,13 @@ def to_garment(item: Item, *, today: date | None = None, recommended=None) -> sc
 
 def shop_garments() -> list[scorer.Garment]:
     """The newest visible products of each wearable group, as the scorer sees them."""
+    from wardrobe.catalog.models import CLOSET_CURRENCY
     from wardrobe.catalog.selectors import visible_products
 
     garments_ = []
     for group in scorer.SLOT_OF_GROUP:
-        products = (visible_products().filter(group=group).exclude(category="")
+        # The budget and the closet's prices are in won; a price in another currency is not comparable.
+        products = (visible_products().filter(group=group, currency=CLOSET_CURRENCY).exclude(category="")
                     .only("id", "category", "colors", "price").order_by("-processed_at")[:SHOP_CANDIDATES_PER_GROUP])
         garments_ += [scorer.Garment(
             id=f"{PRODUCT_PREFIX}{product.pk}", category=product.category,

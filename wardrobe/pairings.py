@@ -51,9 +51,7 @@ def goes_with(*, item: Item, budget: float | None = None) -> Pairings:
         if scored:
             by_slot.append((slot, scored))
 
-    # The item's slot holds only the item: every outfit the scorer builds is around it.
-    fixed = [anchor] + [garment for garment in others if garment.slot != anchor.slot]
-    looks = [look for look in scorer.candidates(fixed, request, learned) if anchor.id in look.ids]
+    looks = scorer.candidates(others, request, learned, around=anchor)
     best = looks[0] if looks else None
 
     shop = []
@@ -61,9 +59,8 @@ def goes_with(*, item: Item, budget: float | None = None) -> Pairings:
 
     if visible_products().exists():
         with_shop = scorer.Request(**{**request.__dict__, "shop_items": 1, "budget": budget})
-        for look in scorer.candidates(fixed + outfits.shop_garments(), with_shop, learned):
-            shop += [garment.id.removeprefix(outfits.PRODUCT_PREFIX) for garment in look.items
-                     if garment.from_shop and anchor.id in look.ids]
+        for look in scorer.candidates(others + outfits.shop_garments(), with_shop, learned, around=anchor):
+            shop += [garment.id.removeprefix(outfits.PRODUCT_PREFIX) for garment in look.items if garment.from_shop]
         shop = list(dict.fromkeys(shop))[:SHOP_PRODUCTS]
 
     wanted = {garment.id for _, scored in by_slot for _, garment in scored} | set(best.ids if best else ())

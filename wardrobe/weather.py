@@ -4,6 +4,7 @@ An outside service: answers are cached, calls time out fast, and a failure is ca
 a minute too, so a provider that is away slows no page; callers fall back to typing.
 """
 
+import http.client
 import json
 import logging
 import urllib.error
@@ -44,7 +45,8 @@ def _get_json(url: str, params: dict) -> dict:
     try:
         with urllib.request.urlopen(request, timeout=settings.WEATHER_TIMEOUT_SECONDS) as response:
             body = response.read(MAX_ANSWER_BYTES + 1)
-    except (urllib.error.URLError, TimeoutError, OSError) as error:
+    except (urllib.error.URLError, TimeoutError, OSError, http.client.HTTPException) as error:
+        # HTTPException: an answer that is not HTTP (a captive portal, a broken proxy).
         raise WeatherUnavailable(f"the weather service did not answer ({error})") from error
     if len(body) > MAX_ANSWER_BYTES:
         raise WeatherUnavailable("the weather service's answer is too large")

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from wardrobe.catalog.models import CLOSET_CURRENCY
+
 COLUMNS = ("sku", "name", "brand", "price", "currency", "url", "image")
 REQUIRED = ("sku", "name", "price", "url", "image")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -68,7 +70,7 @@ def _row(number: int, record) -> FeedRow | BadRow:
         return BadRow(number, f"price {values['price']!r} is not a number")
     if price < 0 or not price.is_finite():
         return BadRow(number, f"price {values['price']!r} is not a price")
-    currency = (values["currency"] or "KRW").upper()
+    currency = (values["currency"] or CLOSET_CURRENCY).upper()
     if not CURRENCY.match(currency):
         return BadRow(number, f"currency {values['currency']!r} is not a three-letter code")
     if urllib.parse.urlsplit(values["url"]).scheme not in ("http", "https"):

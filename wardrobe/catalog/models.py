@@ -6,6 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from inference import taxonomy
 
+# The closet's prices, outfit budgets and totals are in won.
+CLOSET_CURRENCY = "KRW"
+
 
 class Status(models.TextChoices):
     # The same values as the closet's items: wardrobe.claims works on both.
@@ -58,7 +61,7 @@ class Product(ProcessedPhoto):
     name = models.CharField(_("name"), max_length=300)
     brand = models.CharField(_("brand"), max_length=120, blank=True)
     price = models.DecimalField(_("price"), max_digits=12, decimal_places=2)
-    currency = models.CharField(_("currency"), max_length=3, default="KRW")
+    currency = models.CharField(_("currency"), max_length=3, default=CLOSET_CURRENCY)
     url = models.URLField(_("product page"), max_length=1000)
     image_source = models.CharField(max_length=1000)  # the feed's path or URL, to see when it changes
     image_digest = models.CharField(max_length=64, blank=True)  # sha256 of the fetched bytes
