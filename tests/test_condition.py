@@ -3,13 +3,14 @@ results, corrections that win, filters, review, the item page and the listing he
 
 import numpy as np
 import pytest
+from django.conf import settings as django_settings
 from django.urls import reverse
 
 from inference.grade import GradePolicy, grade, grid_position
 from inference.training.detection_metrics import evaluate
 from inference.training.defect_synthesis import STAIN, SynthesisSettings, synthesize
 from tests.factories import fake_result, make_item
-from wardrobe import condition, selectors, services
+from wardrobe import condition, outfits, selectors, services
 from wardrobe.models import Item, Prediction
 
 POLICY = GradePolicy()
@@ -405,3 +406,48 @@ def test_the_drafted_listing_is_honest_about_what_was_found(user):
     assert "hole (lower left)" in drafts["en"] and "stain (upper centre)" in drafts["en"]
     assert "구멍" in drafts["ko"] and "얼룩" in drafts["ko"]
     assert condition.misleading_claims(drafts["en"], item) == [] and condition.misleading_claims(drafts["ko"], item) == []
+
+
+# The policy's probabilities and reason follow the boxes the item has now, whoever set its grade.
+def policy_grade(item):
+    return grade(item.defects, garment_area=item.garment_coverage, garment_box=item.garment_box,
+                 policy=GradePolicy(**django_settings.GRADE_POLICY))
+
+
+@pytest.mark.django_db
+def test_probabilities_and_reason_follow_a_removed_box_under_an_admins_grade(user, admin_user):
+    item = processed(user)  # hole + stain -> recycle
+    services.review_grade(item=item, reviewer=admin_user, grade="recycle")
+    item = services.remove_defect(item=item, index=0, reviewer=admin_user)  # the hole was a shadow
+    assert item.defects == [STAIN_BOX]
+    expected = policy_grade(item)
+    assert item.grade_reason["damage"] == 0
+    assert item.grade_probabilities == expected["probabilities"]
+
+
+@pytest.mark.django_db
+def test_probabilities_follow_the_owners_removed_box_under_the_owners_grade(user):
+    item = processed(user)
+    item = services.update_item(item=item, changes={"grade": "dispose"})
+    assert "grade" in item.user_edited_fields
+    item = services.remove_defect(item=item, index=0)
+    assert item.grade_probabilities == policy_grade(item)["probabilities"]
+
+
+@pytest.mark.django_db
+def test_probabilities_follow_new_boxes_of_a_rerun_under_an_admins_grade(user, admin_user):
+    item = processed(user, defects=[])
+    services.review_grade(item=item, reviewer=admin_user, grade="reuse")
+    item = rerun(item, [HOLE, STAIN_BOX])  # a better detector finds boxes; the grade stays the admin's
+    assert item.defects == [HOLE, STAIN_BOX]
+    assert item.grade_probabilities == policy_grade(item)["probabilities"]
+
+
+@pytest.mark.django_db
+def test_the_owners_later_grade_wins_over_an_earlier_admin_review(user, admin_user):
+    item = processed(user, defects=[])
+    item = services.review_grade(item=item, reviewer=admin_user, grade="dispose")
+    item = services.update_item(item=item, changes={"grade": "reuse"})  # the owner, later: it is fine
+    assert item.grade == "reuse"
+    assert item.effective_grade == "reuse"
+    assert str(item.pk) in {garment.id for garment in outfits.garments(user)}  # back in outfits

@@ -33,7 +33,7 @@ from inference import colors as colour_codec
 from inference import outfits as scorer
 from inference import taxonomy
 from wardrobe import versatility
-from wardrobe.models import CleanoutDecision, Item, Wear
+from wardrobe.models import CleanoutDecision, Item, Wear, effective_grade
 
 DECISIONS = ("keep", "maybe", "sell", "donate", "recycle")
 LEFT = ("sell", "donate", "recycle")  # out of the closet's outfits and the queue
@@ -47,7 +47,7 @@ SHOP_PRODUCTS = 3
 SHOP_CANDIDATES = 200
 HISTORY_SHOWN = 20
 ITEM_FIELDS = ("id", "category", "group", "thumb_small", "cutout", "cutout_small", "colors", "created_at", "grade", "reviewed_grade",
-               "cleanout", "duplicate_of_id", "season_mask", "style_mask", "embedding", "embedding_version")
+               "user_edited_fields", "cleanout", "duplicate_of_id", "season_mask", "style_mask", "embedding", "embedding_version")
 
 
 @dataclass
@@ -64,6 +64,7 @@ class Row:
     created_at: object
     grade: str
     reviewed_grade: str
+    user_edited_fields: list
     cleanout: str
     duplicate_of_id: object
     season_mask: int
@@ -77,7 +78,8 @@ class Row:
 
     @property
     def effective_grade(self) -> str:
-        return self.reviewed_grade or self.grade
+        return effective_grade(grade=self.grade, reviewed_grade=self.reviewed_grade,
+                               user_edited_fields=self.user_edited_fields)
 
 
 @dataclass

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from inference import outfits as scorer
 from inference import taxonomy
-from wardrobe.models import Item, Wear
+from wardrobe.models import Item, Wear, effective_grade
 
 LEFT_DECISIONS = ("sell", "donate", "recycle")
 UNWORN_DAYS = 90
@@ -113,7 +113,7 @@ class Insights:
 
 
 ROW_FIELDS = ("id", "category", "group", "colors", "season_mask", "purchase_price", "created_at", "grade",
-              "reviewed_grade", "cleanout", "thumb_small", "cutout", "cutout_small")
+              "reviewed_grade", "user_edited_fields", "cleanout", "thumb_small", "cutout", "cutout_small")
 
 
 def _month_start(day: date, back: int = 0) -> date:
@@ -170,7 +170,7 @@ def insights(*, owner, today: date | None = None) -> Insights:
     season_sets: dict = {}
     unworn_before = today - timedelta(days=UNWORN_DAYS)
     first_month = _month_start(today, MONTHS_SHOWN - 1)
-    for (pk, category, group, colors, season_mask, price, created_at, grade, reviewed_grade, cleanout,
+    for (pk, category, group, colors, season_mask, price, created_at, grade, reviewed_grade, edited, cleanout,
          thumb_small, cutout, cutout_small, count, last) in rows:
         result.wears_total += count
         if cleanout in LEFT_DECISIONS:
@@ -192,7 +192,7 @@ def insights(*, owner, today: date | None = None) -> Insights:
                 seasons=frozenset(s.code for s in taxonomy.from_mask(season_mask, taxonomy.SEASONS))).season_set
         for season in seasons:
             season_groups[season][group] += 1
-        grades[reviewed_grade or grade or UNGRADED] += 1
+        grades[effective_grade(grade=grade, reviewed_grade=reviewed_grade, user_edited_fields=edited) or UNGRADED] += 1
         added = created_at.astimezone(zone).date()
         if added >= first_month:
             months[added.replace(day=1)] += 1

@@ -12,6 +12,14 @@ def media_path(instance: "Item", filename: str) -> str:
     return f"items/{instance.owner_id}/{instance.id}/{uuid.uuid4().hex[:10]}-{filename}"
 
 
+def effective_grade(*, grade: str, reviewed_grade: str, user_edited_fields) -> str:
+    """The grade outfits, cleanout and insights go by: the owner's choice is theirs; else an
+    admin's review; else the model's."""
+    if "grade" in (user_edited_fields or ()):
+        return grade
+    return reviewed_grade or grade
+
+
 class Item(models.Model):
     class Grade(models.TextChoices):
         REUSE = "reuse", _("Reuse")
@@ -165,7 +173,8 @@ class Item(models.Model):
 
     @property
     def effective_grade(self) -> str:
-        return self.reviewed_grade or self.grade
+        return effective_grade(grade=self.grade, reviewed_grade=self.reviewed_grade,
+                               user_edited_fields=self.user_edited_fields)
 
     @property
     def cost_per_wear(self):

@@ -299,7 +299,7 @@ def _recaption(item: Item) -> set[str]:
 @transaction.atomic
 def remove_defect(*, item: Item, index: int, reviewer=None) -> Item:
     """A person says a box is wrong: it goes, the remaining boxes stand from now on (later
-    runs keep them), and the grade follows unless someone set it. The owner's removal is
+    runs keep them), and the grade follows unless someone set it (its probabilities always do). The owner's removal is
     theirs; an admin's (`reviewer`) is a review, a training label like a reviewed category."""
     item = Item.objects.select_for_update().get(pk=item.pk)
     if not 0 <= index < len(item.defects):
@@ -311,8 +311,7 @@ def remove_defect(*, item: Item, index: int, reviewer=None) -> Item:
     else:
         item.defects_reviewed, item.reviewed_by, item.reviewed_at = True, reviewer, timezone.now()
         columns |= {"defects_reviewed", "reviewed_by", "reviewed_at"}
-    if "grade" not in _protected(item):
-        columns |= _regrade(item)
+    columns |= _regrade(item, label="grade" not in _protected(item))
     item.save(update_fields=columns)
     return item
 
@@ -468,10 +467,14 @@ def _protected(item: Item) -> set[str]:
             | ({"grade"} if item.reviewed_grade else set()) | ({"defects"} if item.defects_reviewed else set()))
 
 
-def _set_grade(item: Item, graded: dict) -> set[str]:
-    item.grade, item.grade_probabilities = graded["label"], graded["probabilities"]
+def _set_grade(item: Item, graded: dict, *, label: bool = True) -> set[str]:
+    """The policy's probabilities and reason always describe the boxes the item has now; its
+    label only where no person set the grade (`label`)."""
+    item.grade_probabilities = graded["probabilities"]
     item.grade_reason = graded.get("reason_parts") or graded.get("reason")
-    return {"grade", "grade_probabilities", "grade_reason"}
+    if label:
+        item.grade = graded["label"]
+    return {"grade_probabilities", "grade_reason"} | ({"grade"} if label else set())
 
 
 def _set_captions(item: Item, captions: dict) -> set[str]:
@@ -483,13 +486,13 @@ def _set_captions(item: Item, captions: dict) -> set[str]:
     return columns
 
 
-def _regrade(item: Item) -> set[str]:
+def _regrade(item: Item, *, label: bool = True) -> set[str]:
     """The grade of the defects the item has now (after a person removed a wrong box)."""
     from inference.grade import GradePolicy, grade
 
     graded = grade(item.defects, garment_area=item.garment_coverage or 1.0,
                    garment_box=item.garment_box or [0, 0, 1, 1], policy=GradePolicy(**settings.GRADE_POLICY))
-    return _set_grade(item, graded)
+    return _set_grade(item, graded, label=label)
 
 
 def _apply_fields(item: Item, result) -> set[str]:
@@ -502,9 +505,12 @@ def _apply_fields(item: Item, result) -> set[str]:
     moved = "category" in result.fields and "category" not in protected and _personalise(item, result)
     if moved:
         columns |= {"category", "category_confidence"}
-    if "grade" in result.fields and "grade" not in protected:
-        # With the person's own boxes, the grade follows them, not the model's boxes.
-        columns |= _regrade(item) if "defects" in protected else _set_grade(item, result.fields["grade"])
+    if "grade" in result.fields:
+        # With the person's own boxes, the grade follows them, not the model's boxes; a grade a
+        # person set keeps its label.
+        label = "grade" not in protected
+        columns |= (_regrade(item, label=label) if "defects" in protected
+                    else _set_grade(item, result.fields["grade"], label=label))
     if "caption" in result.fields:
         # The caption says what the item is now: the person's category, colours and boxes win.
         columns |= (_recaption(item) if protected & CAPTION_SOURCES or moved
