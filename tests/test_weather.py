@@ -16,6 +16,9 @@ from wardrobe import weather
 pytestmark = pytest.mark.django_db
 
 
+NOT_HTTP = object()
+
+
 class FakeOpenMeteo(BaseHTTPRequestHandler):
     answers: dict = {}
     delay = 0.0
@@ -26,6 +29,9 @@ class FakeOpenMeteo(BaseHTTPRequestHandler):
         type(self).calls.append((url.path, parse_qs(url.query)))
         time.sleep(self.delay)
         body = self.answers.get(url.path)
+        if body is NOT_HTTP:  # a captive portal or a broken proxy
+            self.wfile.write(b"garbage\r\n\r\n")
+            return
         if body is None:
             self.send_response(404)
             self.end_headers()
@@ -92,7 +98,8 @@ def test_a_slow_provider_times_out_fast_and_is_not_asked_again_at_once(provider)
     {"/v1/search": SEOUL, "/v1/forecast": b"<html>busy</html>"},  # not JSON
     {"/v1/search": SEOUL, "/v1/forecast": {"current": {}}},  # no temperature
     {"/v1/search": SEOUL},  # 404
-], ids=["unknown city", "not json", "no temperature", "404"])
+    {"/v1/search": NOT_HTTP},
+], ids=["unknown city", "not json", "no temperature", "404", "not http"])
 def test_bad_answers_are_unavailable(provider, answers):
     provider.answers = answers
     with pytest.raises(weather.WeatherUnavailable):
@@ -133,3 +140,15 @@ def test_without_a_city_the_widget_says_where_to_set_it(provider, alice_client):
 def test_no_provider_no_widget(alice_client, settings):
     settings.WEATHER_PROVIDER = ""
     assert reverse("weather-widget").encode() not in alice_client.get(reverse("home")).content
+
+
+def test_an_answer_that_is_not_http_leaves_the_page_and_the_daily_mail_to_fall_back(provider, alice_client, user):
+    from wardrobe import daily
+
+    user.city = "Seoul"
+    user.save()
+    provider.answers = {"/v1/search": NOT_HTTP}
+    response = alice_client.get(reverse("recommend"))
+    assert response.status_code == 200 and "type the temperature yourself" in response.content.decode()
+    cache.clear()
+    assert daily.todays_weather(user) is None  # the season stands in, the mail still goes

@@ -47,7 +47,8 @@ SHOP_PRODUCTS = 3
 SHOP_CANDIDATES = 200
 HISTORY_SHOWN = 20
 ITEM_FIELDS = ("id", "category", "group", "thumb_small", "cutout", "cutout_small", "colors", "created_at", "grade", "reviewed_grade",
-               "user_edited_fields", "cleanout", "duplicate_of_id", "season_mask", "style_mask", "embedding", "embedding_version")
+               "user_edited_fields", "cleanout", "duplicate_of_id", "season_mask", "style_mask", "embedding",
+               "embedding_version")
 
 
 @dataclass

@@ -192,7 +192,8 @@ def insights(*, owner, today: date | None = None) -> Insights:
                 seasons=frozenset(s.code for s in taxonomy.from_mask(season_mask, taxonomy.SEASONS))).season_set
         for season in seasons:
             season_groups[season][group] += 1
-        grades[effective_grade(grade=grade, reviewed_grade=reviewed_grade, user_edited_fields=edited) or UNGRADED] += 1
+        grades[effective_grade(grade=grade, reviewed_grade=reviewed_grade, user_edited_fields=edited)
+               or UNGRADED] += 1
         added = created_at.astimezone(zone).date()
         if added >= first_month:
             months[added.replace(day=1)] += 1

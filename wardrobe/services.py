@@ -203,7 +203,6 @@ def _delete_files_on_commit(names) -> None:
 
 
 @transaction.atomic
-@transaction.atomic
 def delete_item(*, item: Item) -> None:
     # The row as it is now: a worker may have stored its files since the caller read it.
     current = Item.objects.select_for_update().filter(pk=item.pk).first()
@@ -299,8 +298,9 @@ def _recaption(item: Item) -> set[str]:
 @transaction.atomic
 def remove_defect(*, item: Item, index: int, reviewer=None) -> Item:
     """A person says a box is wrong: it goes, the remaining boxes stand from now on (later
-    runs keep them), and the grade follows unless someone set it (its probabilities always do). The owner's removal is
-    theirs; an admin's (`reviewer`) is a review, a training label like a reviewed category."""
+    runs keep them), and the grade follows unless someone set it (its probabilities always
+    do). The owner's removal is theirs; an admin's (`reviewer`) is a review, a training label
+    like a reviewed category."""
     item = Item.objects.select_for_update().get(pk=item.pk)
     if not 0 <= index < len(item.defects):
         raise ValueError(f"no defect {index}")

@@ -98,7 +98,8 @@ class ItemsView(APIView):
         try:
             form = UploadForm(request.data, request.FILES)
         except TooManyFilesSent:  # Django stops reading past DATA_UPLOAD_MAX_NUMBER_FILES
-            return Response({"items": [], "rejected": [{"name": "", "reason": services.too_many_photos_message()}], "queue_unavailable": False},
+            rejected = [{"name": "", "reason": services.too_many_photos_message()}]
+            return Response({"items": [], "rejected": rejected, "queue_unavailable": False},
                             status=status.HTTP_400_BAD_REQUEST)
         if not form.is_valid():
             rejected = [{"name": "", "reason": str(error)} for error in form.errors.get("photos", [])]
