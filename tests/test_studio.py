@@ -159,3 +159,31 @@ def test_another_persons_lookbook_and_items_stay_theirs(client, user, other_user
 def test_studio_pages_need_a_login(client, name):
     response = client.get(reverse(name))
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("url, data", [
+    ("studio-from", None), ("studio-slot", {"slot_top": "nope", "name": "x"}), ("swap", {"item": "nope"}),
+    ("lookbook", {"lookbook": "nope"})])
+def test_an_id_that_is_not_one_gives_a_clear_answer_not_a_server_error(alice_client, user, closet, url, data):
+    outfit = studio.save_outfit(owner=user, chosen={"top": str(closet["tee"].pk)})
+    target = {"studio-from": reverse("outfit-studio") + "?from=nope", "studio-slot": reverse("outfit-studio"),
+              "swap": reverse("outfit-swap", args=[outfit.pk, "top"]),
+              "lookbook": reverse("lookbook-add", args=[outfit.pk])}[url]
+    response = alice_client.post(target, data) if data else alice_client.get(target)
+    assert response.status_code == {"studio-from": 404, "studio-slot": 200, "swap": 302, "lookbook": 404}[url]
+    if url == "studio-slot":
+        assert "not one of yours for this slot" in response.content.decode()
+    assert Outfit.objects.filter(owner=user).count() == 1
+
+
+def test_an_outfit_whose_item_is_being_analysed_again_still_opens_and_is_not_cloned(alice_client, user, closet):
+    from wardrobe.models import Item
+
+    outfit = studio.save_outfit(owner=user, chosen={"top": str(closet["tee"].pk), "bottom": str(closet["jeans"].pk)})
+    Item.objects.filter(pk=closet["jeans"].pk).update(status=Item.Status.PROCESSING)
+    swaps = alice_client.get(reverse("outfit-detail", args=[outfit.pk]) + "?swap=shoes")
+    assert swaps.status_code == 200 and str(closet["sneakers"].pk) in swaps.content.decode()
+    clone = alice_client.post(reverse("outfit-clone", args=[outfit.pk]), follow=True)
+    assert clone.redirect_chain[-1][0] == reverse("outfit-detail", args=[outfit.pk])
+    assert "not one of yours for this slot" in clone.content.decode()
+    assert Outfit.objects.filter(owner=user).count() == 1

@@ -2,6 +2,7 @@
 scorer and explained the same way), clones, swaps, lookbooks, plans for a day, and the
 packing list for a trip. Writes go through the functions here."""
 
+import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -69,15 +70,25 @@ def _check(slots: dict[str, Item]) -> None:
         raise OutfitInvalid(_("A one-piece is worn instead of a top and a bottom: pick one or the other."))
 
 
-def _owned(owner, chosen: dict[str, str]) -> dict[str, Item]:
+def uuid_or_none(value) -> uuid.UUID | None:
+    """An id as a form or a query sent it; None for text that is not one."""
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _owned(owner, chosen: dict[str, str], *, skip_missing: bool = False) -> dict[str, Item]:
+    """The owner's processed items per slot; OutfitInvalid for an id that is not one of them,
+    unless `skip_missing`, which leaves such slots out (an item being analysed again)."""
+    ids = {slot: uuid_or_none(pk) for slot, pk in chosen.items() if pk}
     found = Item.objects.filter(owner=owner, status=Item.Status.READY).only(*PICKER_FIELDS).in_bulk(
-        [pk for pk in chosen.values() if pk])
-    found = {str(pk): item for pk, item in found.items()}
+        [pk for pk in ids.values() if pk])
     slots = {}
-    for slot, pk in chosen.items():
-        if not pk:
+    for slot, pk in ids.items():
+        item = found.get(pk)
+        if item is None and skip_missing:
             continue
-        item = found.get(str(pk))
         if item is None or slot_of(item) != slot:
             raise OutfitInvalid(_("That item is not one of yours for this slot."))
         slots[slot] = item
@@ -125,7 +136,8 @@ def clone_outfit(*, outfit: Outfit) -> Outfit:
 def swap_choices(*, outfit: Outfit, slot: str, limit: int = SWAP_CHOICES) -> list[tuple[Item, float]]:
     """The best items for `slot` with the rest of the outfit, by the scorer ("with other shoes")."""
     chosen = chosen_of(outfit)
-    rest = [outfits.to_garment(item) for item in _owned(outfit.owner, {s: pk for s, pk in chosen.items() if s != slot}).values()]
+    rest = [outfits.to_garment(item) for item in _owned(
+        outfit.owner, {s: pk for s, pk in chosen.items() if s != slot}, skip_missing=True).values()]
     request = _context(rest, occasion=outfit.occasion, seasons=outfit.seasons, temperature=None)
     learned = outfits.preferences(outfit.owner)
     current = chosen.get(slot)

@@ -28,7 +28,7 @@ def _studio_options(form: StudioForm) -> dict:
 def outfit_studio(request):
     source = None
     if request.GET.get("from"):
-        source = get_object_or_404(selectors.outfits_of(owner=request.user), pk=request.GET["from"])
+        source = get_object_or_404(selectors.outfits_of(owner=request.user), pk=studio.uuid_or_none(request.GET["from"]))
     if request.method == "POST":
         form = StudioForm(request.POST)
         if form.is_valid():
@@ -85,7 +85,12 @@ def outfit_detail(request, outfit_id):
 @login_required
 @require_POST
 def outfit_clone(request, outfit_id):
-    copy = studio.clone_outfit(outfit=owned_outfit(request, outfit_id))
+    outfit = owned_outfit(request, outfit_id)
+    try:
+        copy = studio.clone_outfit(outfit=outfit)
+    except studio.OutfitInvalid as invalid:  # one of its items is being analysed again, or none is yours
+        messages.error(request, invalid.message)
+        return redirect("outfit-detail", outfit_id=outfit.pk)
     messages.success(request, _("A copy to change as you like."))
     return redirect("outfit-detail", outfit_id=copy.pk)
 
@@ -127,7 +132,7 @@ def lookbooks(request):
 
 
 def _owned_lookbook(request, lookbook_id) -> Lookbook:
-    return get_object_or_404(Lookbook.objects.filter(owner=request.user), pk=lookbook_id)
+    return get_object_or_404(Lookbook.objects.filter(owner=request.user), pk=studio.uuid_or_none(lookbook_id))
 
 
 @login_required
