@@ -103,6 +103,33 @@ def test_a_second_import_changes_only_what_changed(feed_dir, no_broker):
     assert len(no_broker) == 2  # a new price is not a new photo
 
 
+def test_prices_the_database_cannot_hold_and_unreadable_rows_are_bad_rows_not_a_failed_import(feed_dir, no_broker):
+    feed = feed_dir / "feed.csv"
+    feed.write_text(HEADER + "\n".join([
+        "T1,Tee,B,1.005,USD,https://s.example.com/t1,a.jpg",
+        "N1,Not a number,B,NaN,KRW,https://s.example.com/n1,b.jpg",
+        "H1,Huge,B,1e20,KRW,https://s.example.com/h1,b.jpg",
+        "L1," + "x" * 200_000 + ",B,1,KRW,https://s.example.com/l1,b.jpg",
+        "P1,Trousers,B,45000,KRW,https://s.example.com/p1,b.jpg",
+    ]) + "\n")
+    report = services.import_feed(path=feed, shop="S")
+    assert report.created == ["T1", "P1"]
+    reasons = {bad.line: bad.reason for bad in report.bad}
+    assert set(reasons) == {3, 4, 5}
+    assert "not a price" in reasons[3] and "not a price" in reasons[4] and "not readable as CSV" in reasons[5]
+    assert Product.objects.get(sku="T1").price == Decimal("1.01")
+    again = services.import_feed(path=feed, shop="S")
+    assert again.unchanged == ["T1", "P1"] and not again.updated  # the stored, rounded price compares equal
+
+
+def test_a_json_price_of_zero_is_a_price(feed_dir, no_broker):
+    feed = feed_dir / "feed.jsonl"
+    feed.write_text(json.dumps({"sku": "Z1", "name": "Free", "price": 0, "url": "https://s.example.com/z",
+                                "image": "a.jpg"}) + "\n")
+    assert services.import_feed(path=feed, shop="S").created == ["Z1"]
+    assert Product.objects.get(sku="Z1").price == 0
+
+
 def test_json_lines_feeds_and_the_command(feed_dir, no_broker, capsys):
     feed = feed_dir / "feed.jsonl"
     feed.write_text(json.dumps({"sku": "J1", "name": "Jeans", "price": 50000, "url": "https://s.example.com/j1",
@@ -131,6 +158,9 @@ class ImageServer(BaseHTTPRequestHandler):
             self.send_response(404)
             self.end_headers()
             return
+        if callable(route):
+            route(self)
+            return
         status, headers, body, delay = route
         time.sleep(delay)
         self.send_response(status)
@@ -141,6 +171,17 @@ class ImageServer(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+
+def drip(handler):
+    """Headers at once, then a byte every 0.1 s: each read is quick, the whole is not."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "image/jpeg")
+    handler.end_headers()
+    for byte in photo_bytes("shoes")[:40]:
+        handler.wfile.write(bytes([byte]))
+        handler.wfile.flush()
+        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -158,6 +199,8 @@ def image_server(settings):
         "/page.jpg": (200, {"Content-Type": "text/html"}, b"<html>hello</html>", 0),
         "/to-file.jpg": (302, {"Location": "file:///etc/passwd"}, b"", 0),
         "/to-ftp.jpg": (302, {"Location": "ftp://example.com/x.jpg"}, b"", 0),
+        "/drip.jpg": drip, "/not-http.jpg": lambda handler: handler.wfile.write(b"SSH-2.0-OpenSSH_9.0\r\n"),
+        "/%EC%8B%A0%EB%B0%9C.jpg": (200, {"Content-Type": "image/jpeg"}, photo_bytes("tshirt"), 0),
     }
     yield base
     server.shutdown()
@@ -169,17 +212,22 @@ def test_remote_images_are_fetched_within_limits(image_server, tmp_path, no_brok
     feed = tmp_path / "feed.csv"
     feed.write_text(HEADER + "".join(f"{sku},{sku},,1000,KRW,https://s.example.com/{sku},{image_server}{path}\n"
                                      for sku, path in rows)
-                    + "R8,R8,,1000,KRW,https://s.example.com/r8,ftp://example.com/x.jpg\n")
+                    + "R8,R8,,1000,KRW,https://s.example.com/r8,ftp://example.com/x.jpg\n"
+                    + f"R10,R10,,1000,KRW,https://s.example.com/r10,{image_server}/drip.jpg\n"
+                    + f"R11,R11,,1000,KRW,https://s.example.com/r11,{image_server}/not-http.jpg\n"
+                    + f"R12,R12,,1000,KRW,https://s.example.com/r12,{image_server}/신발.jpg\n", encoding="utf-8")
     started = time.monotonic()
     report = services.import_feed(path=feed, shop="Remote")
     assert time.monotonic() - started < 5
-    assert report.created == ["R1"]
+    assert report.created == ["R1", "R12"]  # a Korean file name is fetched, percent-encoded
     reasons = {bad.line: bad.reason for bad in report.bad}
     assert "timed out" in reasons[3] or "could not download" in reasons[3]
     assert "limit" in reasons[4] and "limit" in reasons[5]
     assert "not a photo" in reasons[6]
     assert "not allowed" in reasons[7] and "404" in reasons[8] and "non-http" in reasons[9]
     assert "only http(s)" in reasons[10]
+    assert "did not arrive within 0.5 seconds" in reasons[11]
+    assert "could not download" in reasons[12]  # an answer that is not HTTP
 
 
 # --- Products through the pipeline, and "similar in the shop" -----------------------------------------

@@ -8,7 +8,7 @@ import json
 import re
 import urllib.parse
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
 from wardrobe.catalog.models import CLOSET_CURRENCY
@@ -16,6 +16,7 @@ from wardrobe.catalog.models import CLOSET_CURRENCY
 COLUMNS = ("sku", "name", "brand", "price", "currency", "url", "image")
 REQUIRED = ("sku", "name", "price", "url", "image")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
+MAX_PRICE = Decimal("1e10")  # Product.price: 12 digits, 2 of them decimals
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class BadRow:
 
 
 def _records(path: Path):
-    """(line number, dict) pairs."""
+    """(line number, dict) pairs; None for a record that cannot be read, or a BadRow saying why."""
     text = path.read_text(encoding="utf-8-sig")
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
         for number, line in enumerate(text.splitlines(), 1):
@@ -53,14 +54,25 @@ def _records(path: Path):
     missing = [column for column in REQUIRED if column not in (reader.fieldnames or [])]
     if missing:
         raise ValueError(f"the feed's header lacks {', '.join(missing)} (columns: {', '.join(COLUMNS)})")
-    for record in reader:
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:  # a field over the csv module's limit, a NUL byte
+            # line_num counts the lines read before the one that failed; reading goes on after it
+            yield reader.line_num + 1, BadRow(reader.line_num + 1, f"not readable as CSV ({error})")
+            continue
         yield reader.line_num, record
 
 
 def _row(number: int, record) -> FeedRow | BadRow:
     if record is None:
         return BadRow(number, "not a JSON object")
-    values = {column: str(record.get(column) or "").strip() for column in COLUMNS}
+    if isinstance(record, BadRow):
+        return record
+    # Only a missing value is empty: a JSON price of 0 is a price.
+    values = {column: "" if record.get(column) is None else str(record[column]).strip() for column in COLUMNS}
     empty = [column for column in REQUIRED if not values[column]]
     if empty:
         return BadRow(number, f"{', '.join(empty)} missing")
@@ -68,15 +80,16 @@ def _row(number: int, record) -> FeedRow | BadRow:
         price = Decimal(values["price"].replace(",", ""))
     except InvalidOperation:
         return BadRow(number, f"price {values['price']!r} is not a number")
-    if price < 0 or not price.is_finite():
+    if not price.is_finite() or price < 0 or price >= MAX_PRICE:
         return BadRow(number, f"price {values['price']!r} is not a price")
+    price = price.quantize(Decimal("0.01"), ROUND_HALF_UP)  # as stored, so an unchanged feed compares equal
     currency = (values["currency"] or CLOSET_CURRENCY).upper()
     if not CURRENCY.match(currency):
         return BadRow(number, f"currency {values['currency']!r} is not a three-letter code")
     if urllib.parse.urlsplit(values["url"]).scheme not in ("http", "https"):
         return BadRow(number, f"url {values['url']!r} is not an http(s) address")
-    if len(values["sku"]) > 120 or len(values["name"]) > 300:
-        return BadRow(number, "sku or name too long (120, 300 characters)")
+    if len(values["sku"]) > 120 or len(values["name"]) > 300 or max(len(values["url"]), len(values["image"])) > 1000:
+        return BadRow(number, "sku, name, url or image too long (120, 300, 1000, 1000 characters)")
     return FeedRow(number, values["sku"], values["name"], values["brand"][:120], price, currency, values["url"],
                    values["image"])
 

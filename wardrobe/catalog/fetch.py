@@ -2,6 +2,8 @@
 upload's limits (size, pixels, a full decode) so a feed cannot smuggle in what a person
 could not upload."""
 
+import http.client
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -29,18 +31,40 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_HttpOnlyRedirects)
 
 
+def _ascii_url(url: str) -> str:
+    """The address as a request line can carry it: a shop's Korean file name percent-encoded
+    (what is encoded already stays as it is)."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(
+        netloc=parts.netloc.encode("idna").decode("ascii") if not parts.netloc.isascii() else parts.netloc,
+        path=urllib.parse.quote(parts.path, safe="/%:@!$&'()*+,;=~"),
+        query=urllib.parse.quote(parts.query, safe="/%:@!$&'()*+,;=~?")))
+
+
 def _download(url: str) -> bytes:
     limit = settings.MAX_UPLOAD_BYTES
-    request = urllib.request.Request(url, headers={"User-Agent": "ai-wardrobe-catalog", "Accept": "image/*"})
+    timeout = settings.PRODUCT_IMAGE_TIMEOUT_SECONDS
     try:
-        with _opener.open(request, timeout=settings.PRODUCT_IMAGE_TIMEOUT_SECONDS) as response:
+        request = urllib.request.Request(_ascii_url(url), headers={"User-Agent": "ai-wardrobe-catalog",
+                                                                   "Accept": "image/*"})
+        # The timeout bounds each wait on the socket; the deadline bounds the whole download
+        # (a server sending a byte at a time would otherwise hold the import for minutes).
+        deadline = time.monotonic() + timeout
+        with _opener.open(request, timeout=timeout) as response:
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > limit:
                 raise ImageUnavailable(f"the image is {int(declared)} bytes; the limit is {limit}")
-            data = response.read(limit + 1)
+            chunks, size = [], 0
+            while size <= limit and (chunk := response.read1(64 * 1024)):
+                chunks.append(chunk)
+                size += len(chunk)
+                if time.monotonic() > deadline:
+                    raise ImageUnavailable(f"the image did not arrive within {timeout} seconds")
+            data = b"".join(chunks)
     except ImageUnavailable:
         raise
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as error:
+    except (urllib.error.URLError, http.client.HTTPException, TimeoutError, OSError, ValueError,
+            UnicodeError) as error:
         raise ImageUnavailable(f"could not download it ({error})") from error
     if len(data) > limit:
         raise ImageUnavailable(f"the image is larger than the limit of {limit} bytes")
