@@ -16,6 +16,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from inference import taxonomy
 from accounts import tokens
 from accounts.models import PersonalAccessToken
 from tests.conftest import image_bytes, upload
@@ -342,6 +343,41 @@ def test_an_edit_goes_through_the_service_and_stays_the_owners(client, user, wor
     invalid = client.patch(f"/api/v1/items/{item.pk}/", json.dumps({"category": "spacesuit", "brand": "x" * 81}),
                            content_type="application/json", headers=bearer(secret))
     assert invalid.status_code == 400 and set(invalid.json()) == {"category", "brand"}
+
+
+def test_a_ticked_list_names_each_code_once_and_a_flag_is_not_a_temperature(client, user, world):
+    secret = token_of(user)
+    twice = client.patch(f"/api/v1/items/{world['item'].pk}/", json.dumps({"colors": ["red", "navy", "red"]}),
+                         content_type="application/json", headers=bearer(secret))
+    assert [c["name"] for c in twice.json()["colors"]] == ["red", "navy"]
+    flood = client.patch(f"/api/v1/items/{world['item'].pk}/", json.dumps({"colors": ["red"] * 5000}),
+                         content_type="application/json", headers=bearer(secret))
+    assert [c["name"] for c in flood.json()["colors"]] == ["red"]
+    flag = client.post("/api/v1/recommendations/", json.dumps({"style": "casual", "temperature": True}),
+                       content_type="application/json", headers=bearer(secret))
+    assert flag.status_code == 400 and set(flag.json()) == {"temperature"}
+
+
+def test_an_owners_switch_does_not_undo_a_result_stored_meanwhile(client, user, monkeypatch):
+    from wardrobe import outfits
+
+    item, secret = make_item(user, status=Item.Status.PROCESSING), token_of(user)
+    set_available = outfits.set_available
+
+    def worker_stores_its_result_first(*, item, available):
+        fresh = Item.objects.get(pk=item.pk)
+        fresh.category, fresh.colors = "hoodie", [{"name": "navy", "hex": "#1e2850", "share": 0.8}]
+        fresh.defects = [{"type": "stain", "confidence": 0.7, "box": [0.1, 0.1, 0.2, 0.2]}]
+        fresh.save(update_fields=["category", "colors", "defects"])
+        return set_available(item=item, available=available)
+
+    monkeypatch.setattr(outfits, "set_available", worker_stores_its_result_first)
+    response = client.patch(f"/api/v1/items/{item.pk}/", json.dumps({"available": False}),
+                            content_type="application/json", headers=bearer(secret))
+    assert response.status_code == 200
+    row = Item.objects.get(pk=item.pk)
+    assert (row.available, row.category, row.group, row.defect_count) == (False, "hoodie", "tops", 1)
+    assert row.color_mask == taxonomy.to_mask(["navy"], taxonomy.COLORS)
 
 
 def test_delete_takes_the_item_and_its_photos(client, user, world, media_storage, django_capture_on_commit_callbacks):

@@ -372,7 +372,9 @@ def test_a_refusing_webhook_is_not_retried(user, hook):
 def test_private_addresses_and_other_schemes_are_refused_in_production(user, hook, settings):
     settings.DAILY_WEBHOOK_ALLOW_PRIVATE = False
     for url in (hook.url, "http://localhost:8080/x", "http://10.0.0.8/x", "http://169.254.169.254/latest",
-                "http://[::1]/x", "http://[::ffff:127.0.0.1]/x"):
+                "http://[::1]/x", "http://[::ffff:127.0.0.1]/x",
+                # private IPv4 inside NAT64 and 6to4 addresses (a NAT64 network routes them)
+                "http://[64:ff9b::a9fe:a9fe]/latest", "http://[64:ff9b:1::a00:1]/x", "http://[2002:a9fe:a9fe::1]/x"):
         with pytest.raises(webhooks.WebhookRefused, match="private"):
             webhooks.post_json(url, {})
     for url in ("ftp://example.com/x", "file:///etc/passwd", "gopher://example.com"):

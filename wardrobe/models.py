@@ -136,6 +136,9 @@ class Item(models.Model):
     def __str__(self):
         return f"{self.category_term.en if self.category else 'item'} {str(self.id)[:8]}"
 
+    DERIVED_COLUMNS = {"category": ("group",), "colors": ("color_mask",),
+                       "defects": ("defect_count", "defect_min_confidence")}
+
     def save(self, *args, **kwargs):
         # Derived columns are kept in step here, the one place every write passes.
         self.group = taxonomy.group_of(self.category)
@@ -144,8 +147,11 @@ class Item(models.Model):
         self.defect_min_confidence = min((d["confidence"] for d in self.defects), default=None)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = set(update_fields) | {
-                "group", "color_mask", "defect_count", "defect_min_confidence", "updated_at"}
+            # Only the columns derived from what this save writes: the rest may be a worker's
+            # newer result that this copy has not seen.
+            written = set(update_fields)
+            kwargs["update_fields"] = written | {"updated_at"} | {
+                derived for source, columns in self.DERIVED_COLUMNS.items() if source in written for derived in columns}
         super().save(*args, **kwargs)
 
     @property

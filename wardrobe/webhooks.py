@@ -27,12 +27,20 @@ class WebhookUnavailable(Exception):
     """Timeout, connection error, 429 or 5xx: worth another try later."""
 
 
+NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
 def _allowed(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%")[0])
     if settings.DAILY_WEBHOOK_ALLOW_PRIVATE:
         return not ip.is_multicast and not ip.is_unspecified
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        # An IPv4 address carried inside an IPv6 one (mapped, 6to4, NAT64) is judged as itself:
+        # on a NAT64 network [64:ff9b::a9fe:a9fe] reaches 169.254.169.254.
+        embedded = ip.ipv4_mapped or ip.sixtofour or (
+            ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF) if any(ip in net for net in NAT64) else None)
+        if embedded is not None:
+            ip = embedded
     return ip.is_global and not ip.is_multicast
 
 

@@ -112,16 +112,36 @@ def _text(name: str) -> serializers.CharField:
     return serializers.CharField(max_length=ITEM_FORM[name].max_length, required=False, allow_blank=True)
 
 
+class DistinctChoicesField(serializers.ListField):
+    """A list of codes, each at most once (as the page's ticks send them), in the order given."""
+
+    def to_internal_value(self, data):
+        return list(dict.fromkeys(super().to_internal_value(data)))
+
+
+def _choices_list(choices) -> DistinctChoicesField:
+    return DistinctChoicesField(child=serializers.ChoiceField(choices=choices), required=False)
+
+
+class StrictFloatField(serializers.FloatField):
+    """A number; true and false are not numbers (DRF's FloatField reads true as 1.0)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ItemEditSerializer(serializers.Serializer):
     """A partial edit: only the fields sent change, and from then on they are the owner's
     (later analyses leave them alone). An empty grade leaves the model's; an empty caption
     goes back to the composed one."""
 
     category = serializers.ChoiceField(choices=CATEGORY_CHOICES, required=False, allow_blank=True)
-    colors = serializers.ListField(child=serializers.ChoiceField(choices=COLOR_CHOICES), required=False)
+    colors = _choices_list(COLOR_CHOICES)
     pattern = serializers.ChoiceField(choices=PATTERN_CHOICES, required=False, allow_blank=True)
-    seasons = serializers.ListField(child=serializers.ChoiceField(choices=SEASON_CHOICES), required=False)
-    styles = serializers.ListField(child=serializers.ChoiceField(choices=STYLE_CHOICES), required=False)
+    seasons = _choices_list(SEASON_CHOICES)
+    styles = _choices_list(STYLE_CHOICES)
     brand = _text("brand")
     size = _text("size")
     purchase_price = serializers.DecimalField(
@@ -260,7 +280,7 @@ class RecommendSerializer(serializers.Serializer):
     style = serializers.ChoiceField(choices=STYLE_CHOICES)
     occasion = serializers.ChoiceField(choices=RecommendationRequest.Occasion.choices, default="daily")
     season = serializers.ChoiceField(choices=SEASON_CHOICES, default="", allow_blank=True)
-    temperature = serializers.FloatField(min_value=RECOMMEND_FORM["temperature"].min_value,
+    temperature = StrictFloatField(min_value=RECOMMEND_FORM["temperature"].min_value,
                                          max_value=RECOMMEND_FORM["temperature"].max_value,
                                          allow_null=True, default=None, help_text="°C")
     precipitation = serializers.ChoiceField(choices=RecommendationRequest.Precipitation.choices, default="",
