@@ -428,6 +428,45 @@ def test_a_spreadsheet_zip_and_the_commands(user, other_user, sheet_dir, tmp_pat
         call_command("import_closet", str(tmp_path / "evil.zip"), "--user", "dan")
 
 
+def test_a_nan_price_or_an_over_long_field_is_a_bad_row(user, sheet_dir, sent_tasks):
+    (sheet_dir / "items.csv").write_text("image,category,price,notes\ntee.jpg,tee,NaN,\n"
+                                         "jeans.jpg,jeans,1,\"" + "n" * 200_000 + "\"\nplain.jpg,dress,1.005,\n")
+    report = spreadsheet.import_rows(owner=user, data=(sheet_dir / "items.csv").read_bytes(),
+                                     photos=spreadsheet.FolderPhotos(sheet_dir))
+    reasons = {row["line"]: row["reason"] for row in report.bad_rows}
+    assert set(reasons) == {2, 3} and "out of range" in reasons[2] and "not readable as CSV" in reasons[3]
+    assert report.created == {"items": 1}
+    assert Item.objects.get(owner=user).purchase_price == Decimal("1.01")
+
+
+def test_a_sheet_that_fails_midway_takes_back_what_it_saved(user, sheet_dir, sent_tasks, monkeypatch, media_storage):
+    saved = spreadsheet._import_row
+
+    def fails_on_the_second_row(*, line, **arguments):
+        if line == 3:
+            raise RuntimeError("the database went away")
+        return saved(line=line, **arguments)
+
+    monkeypatch.setattr(spreadsheet, "_import_row", fails_on_the_second_row)
+    (sheet_dir / "items.csv").write_text("image,category\ntee.jpg,tee\njeans.jpg,jeans\n")
+    with pytest.raises(RuntimeError):
+        spreadsheet.import_rows(owner=user, data=(sheet_dir / "items.csv").read_bytes(),
+                                photos=spreadsheet.FolderPhotos(sheet_dir))
+    assert not Item.objects.filter(owner=user).exists() and stored_media(media_storage) == []
+    assert sent_tasks == []
+
+
+def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_exported_as_text_and_imports_back(user, other_user, tmp_path):
+    make_item(user, category="hoodie", brand='=HYPERLINK("http://evil.example","x")', notes="-- worn twice")
+    text = portability.items_csv(portability.closet_document(owner=user))
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert '\'=HYPERLINK("http://evil.example","x")' in cells and "'-- worn twice" in cells
+    assert not [cell for cell in cells if cell.startswith(portability.FORMULA_STARTS)]
+    row = next(csv.DictReader(io.StringIO(text)))
+    assert portability.from_spreadsheet_cell(row["brand"]) == '=HYPERLINK("http://evil.example","x")'
+    assert portability.from_spreadsheet_cell("'plain") == "'plain"  # an apostrophe of the owner's stays
+
+
 def test_the_synonyms_know_korean_and_english():
     assert taxonomy.category_from_text("Tee") == "short_sleeve_top"
     assert taxonomy.category_from_text("청바지") == "jeans" and taxonomy.category_from_text("T-shirt") == "short_sleeve_top"

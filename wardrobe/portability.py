@@ -202,6 +202,19 @@ def closet_document(*, owner, items_files: dict | None = None) -> dict:
     }
 
 
+# A cell a spreadsheet app would run as a formula (=HYPERLINK(...) in a brand or a note) is
+# written with a leading apostrophe, which the apps show as text; the import takes it off again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value):
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
+def from_spreadsheet_cell(text: str) -> str:
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
+
+
 def items_csv(document: dict) -> str:
     """items.csv: one line per item, for spreadsheets (and importable as a spreadsheet)."""
     out = io.StringIO()
@@ -209,14 +222,14 @@ def items_csv(document: dict) -> str:
     writer.writerow(CSV_COLUMNS)
     for item in document["items"]:
         term = taxonomy.CATEGORY_BY_CODE.get(item["category"])
-        writer.writerow([
+        writer.writerow([spreadsheet_cell(value) for value in (
             item["files"]["original"], item["category"], ";".join(c["name"] for c in item["colors"]),
             item["brand"], item["size"], item["purchase_price"] or "", item["purchase_date"] or "", item["notes"],
             item["id"], term.en if term else "", term.ko if term else "", ";".join(item["seasons"]),
             ";".join(item["styles"]), "yes" if item["available"] else "no", item["cleanout"], item["wear_count"],
             item["last_worn_on"] or "", item["grade"], item["caption_en"], item["caption_ko"], item["status"],
             item["created_at"],
-        ])
+        )])
     return out.getvalue()
 
 

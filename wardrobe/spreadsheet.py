@@ -15,7 +15,7 @@ import io
 import re
 import uuid
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
@@ -27,7 +27,7 @@ from inference import taxonomy
 from wardrobe import services
 from wardrobe.archives import ArchiveRefused, unsafe_name_reason
 from wardrobe.models import Item
-from wardrobe.portability import ID_NAMESPACE, ImportRefused, ImportReport
+from wardrobe.portability import ID_NAMESPACE, ImportRefused, ImportReport, from_spreadsheet_cell
 from wardrobe.uploads import PhotoRejected, check_photo
 
 COLUMNS = ("image", "category", "colors", "brand", "size", "price", "purchase_date", "notes")
@@ -73,9 +73,9 @@ def _price(text: str) -> Decimal | None:
         value = Decimal(cleaned)
     except InvalidOperation:
         raise ValueError(_("the price %(value)r is not a number") % {"value": text})
-    if value < 0 or value >= Decimal("1e10") or not value.is_finite():
+    if not value.is_finite() or value < 0 or value >= Decimal("1e10"):
         raise ValueError(_("the price %(value)r is out of range") % {"value": text})
-    return value.quantize(Decimal("0.01"))
+    return value.quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def _date(text: str):
@@ -128,42 +128,68 @@ def _row_values(row: dict) -> dict:
 
 
 def import_rows(*, owner, data: bytes, photos) -> ImportReport:
-    """Imports each good row; `photos.read(name)` gives a photo's bytes (None: not there)."""
+    """Imports each good row; `photos.read(name)` gives a photo's bytes (None: not there).
+    All or nothing against failures other than a bad row: the rows saved before it are
+    taken back with their photos, so "nothing was changed" holds."""
     report = ImportReport(kind="spreadsheet")
     reader = csv.DictReader(io.StringIO(_decode(data), newline=""))
-    header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
+    try:
+        header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
+    except csv.Error as error:
+        raise ImportRefused(_("The CSV file cannot be read (%(error)s).") % {"error": error})
     if "image" not in header:
         raise ImportRefused(_("The CSV file has no \"image\" column (the columns: %(columns)s).") % {
             "columns": ",".join(COLUMNS)})
     reader.fieldnames = header
-    quota = services._Quota(owner)
-    seen: dict[str, int] = {}
-    queued = []
-    line = 1  # the header's
-    for row in reader:
-        start, line = line + 1, reader.line_num
-        if start - 1 > MAX_ROWS:
-            report.bad_rows.append({"line": start, "reason": _("more than %(count)d rows: the rest was not read") % {
-                "count": MAX_ROWS}})
-            break
-        row = {key: (value or "").strip() for key, value in row.items() if key}
-        if not any(row.values()):
-            continue
-        try:
-            item_id = _import_row(owner=owner, row=row, photos=photos, quota=quota, seen=seen, line=start,
-                                  report=report)
-        except ValueError as error:
-            report.bad_rows.append({"line": start, "reason": str(error)})
-            continue
-        if item_id is not None:
-            queued.append(item_id)
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            queued = _import_sheet(owner=owner, reader=reader, photos=photos, report=report, stored=stored)
+    except BaseException:
+        for name in stored:
+            services._delete_quietly(name)
+        raise
     if queued:
         transaction.on_commit(lambda: services.publish_processing(queued))
     report.queued = len(queued)
     return report
 
 
-def _import_row(*, owner, row, photos, quota, seen, line, report) -> uuid.UUID | None:
+def _import_sheet(*, owner, reader, photos, report, stored) -> list[uuid.UUID]:
+    quota = services._Quota(owner)
+    seen: dict[str, int] = {}
+    queued = []
+    line = 1  # the header's
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:  # a field over the csv module's limit, a NUL byte
+            # line_num counts the lines read before the one that failed; reading goes on after it
+            line = reader.line_num + 1
+            report.bad_rows.append({"line": line, "reason": _("not readable as CSV (%(error)s)") % {"error": error}})
+            continue
+        start, line = line + 1, reader.line_num
+        if start - 1 > MAX_ROWS:
+            report.bad_rows.append({"line": start, "reason": _("more than %(count)d rows: the rest was not read") % {
+                "count": MAX_ROWS}})
+            break
+        row = {key: from_spreadsheet_cell((value or "").strip()) for key, value in row.items() if key}
+        if not any(row.values()):
+            continue
+        try:
+            item_id = _import_row(owner=owner, row=row, photos=photos, quota=quota, seen=seen, line=start,
+                                  report=report, stored=stored)
+        except ValueError as error:
+            report.bad_rows.append({"line": start, "reason": str(error)})
+            continue
+        if item_id is not None:
+            queued.append(item_id)
+    return queued
+
+
+def _import_row(*, owner, row, photos, quota, seen, line, report, stored) -> uuid.UUID | None:
     name = row.get("image", "")
     if not name:
         raise ValueError(_("no image named"))
@@ -208,6 +234,7 @@ def _import_row(*, owner, row, photos, quota, seen, line, report) -> uuid.UUID |
         if stored_name:
             services._delete_quietly(stored_name)
         raise
+    stored.append(stored_name)
     quota.items += 1
     quota.bytes += len(data)
     report.count("created", "items")
