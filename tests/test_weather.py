@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 NOT_HTTP = object()
+DRIP = object()  # the answer a byte every 0.1 s: every read is quick, the whole is not
 
 
 class FakeOpenMeteo(BaseHTTPRequestHandler):
@@ -31,6 +32,16 @@ class FakeOpenMeteo(BaseHTTPRequestHandler):
         body = self.answers.get(url.path)
         if body is NOT_HTTP:  # a captive portal or a broken proxy
             self.wfile.write(b"garbage\r\n\r\n")
+            return
+        if body is DRIP:
+            data = json.dumps(SEOUL).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            for byte in data:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.1)
             return
         if body is None:
             self.send_response(404)
@@ -91,6 +102,14 @@ def test_a_slow_provider_times_out_fast_and_is_not_asked_again_at_once(provider)
     with pytest.raises(weather.WeatherUnavailable):
         weather.current_weather("Seoul")  # the failure is cached for a minute
     assert len(provider.calls) == calls
+
+
+def test_a_provider_dripping_its_answer_is_cut_off_by_the_timeout(provider):
+    provider.answers = {"/v1/search": DRIP}
+    started = time.monotonic()
+    with pytest.raises(weather.WeatherUnavailable, match="did not arrive within 0.5 seconds"):
+        weather.current_weather("Seoul")
+    assert time.monotonic() - started < 1.5
 
 
 @pytest.mark.parametrize("answers", [

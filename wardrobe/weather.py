@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
+from wardrobe.net import TooSlow, read_within
+
 logger = logging.getLogger(__name__)
 
 MAX_ANSWER_BYTES = 64 * 1024
@@ -44,8 +46,8 @@ def _get_json(url: str, params: dict) -> dict:
                                      headers={"User-Agent": "ai-wardrobe", "Accept": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=settings.WEATHER_TIMEOUT_SECONDS) as response:
-            body = response.read(MAX_ANSWER_BYTES + 1)
-    except (urllib.error.URLError, TimeoutError, OSError, http.client.HTTPException) as error:
+            body = read_within(response, limit=MAX_ANSWER_BYTES, seconds=settings.WEATHER_TIMEOUT_SECONDS)
+    except (urllib.error.URLError, TimeoutError, OSError, http.client.HTTPException, TooSlow) as error:
         # HTTPException: an answer that is not HTTP (a captive portal, a broken proxy).
         raise WeatherUnavailable(f"the weather service did not answer ({error})") from error
     if len(body) > MAX_ANSWER_BYTES:

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-MAX_ANSWER_BYTES = 64 * 1024
 
 
 class WebhookRefused(Exception):
@@ -102,9 +101,8 @@ def post_json(url: str, payload: dict, *, timeout: float | None = None) -> int:
         connection.request("POST", path, body=body, headers={
             "Content-Type": "application/json; charset=utf-8", "User-Agent": "ai-wardrobe",
             "Content-Length": str(len(body))})
-        response = connection.getresponse()
-        response.read(MAX_ANSWER_BYTES)
-        status = response.status
+        # Only the status counts: the body is not read (a server could drip it for minutes).
+        status = connection.getresponse().status
     except WebhookRefused:
         raise
     except ssl.SSLCertVerificationError as error:

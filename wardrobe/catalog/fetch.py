@@ -3,7 +3,6 @@ upload's limits (size, pixels, a full decode) so a feed cannot smuggle in what a
 could not upload."""
 
 import http.client
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -12,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.base import ContentFile
 
+from wardrobe.net import TooSlow, read_within
 from wardrobe.uploads import CheckedPhoto, PhotoRejected, check_photo
 
 SCHEMES = ("http", "https")
@@ -47,22 +47,15 @@ def _download(url: str) -> bytes:
     try:
         request = urllib.request.Request(_ascii_url(url), headers={"User-Agent": "ai-wardrobe-catalog",
                                                                    "Accept": "image/*"})
-        # The timeout bounds each wait on the socket; the deadline bounds the whole download
-        # (a server sending a byte at a time would otherwise hold the import for minutes).
-        deadline = time.monotonic() + timeout
         with _opener.open(request, timeout=timeout) as response:
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > limit:
                 raise ImageUnavailable(f"the image is {int(declared)} bytes; the limit is {limit}")
-            chunks, size = [], 0
-            while size <= limit and (chunk := response.read1(64 * 1024)):
-                chunks.append(chunk)
-                size += len(chunk)
-                if time.monotonic() > deadline:
-                    raise ImageUnavailable(f"the image did not arrive within {timeout} seconds")
-            data = b"".join(chunks)
+            data = read_within(response, limit=limit, seconds=timeout)
     except ImageUnavailable:
         raise
+    except TooSlow as slow:
+        raise ImageUnavailable(f"the image did not arrive in time: {slow}") from slow
     except (urllib.error.URLError, http.client.HTTPException, TimeoutError, OSError, ValueError,
             UnicodeError) as error:
         raise ImageUnavailable(f"could not download it ({error})") from error
