@@ -13,12 +13,15 @@ def test_healthz_answers_without_login(client):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200 and response.json() == {"status": "ok"}
     assert "no-cache" in response["Cache-Control"]
+    assert client.head(reverse("healthz")).status_code == 200  # uptime checkers often ask with HEAD
+    assert client.post(reverse("healthz")).status_code == 405
 
 
 def test_readyz_is_ready_when_every_service_answers(client):
     response = client.get(reverse("readyz"))
     assert response.status_code == 200, response.json()
     assert response.json()["checks"] == {"database": "ok", "broker": "ok", "storage": "ok"}
+    assert client.head(reverse("readyz")).status_code == 200
 
 
 def test_readyz_names_the_broker_when_it_is_down(client, monkeypatch):

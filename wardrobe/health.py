@@ -5,12 +5,12 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 BROKER_TIMEOUT_SECONDS = 2
 
 
-@require_GET
+@require_safe  # uptime checkers often ask with HEAD
 @never_cache
 def healthz(request):
     """The process is up and answering."""
@@ -36,7 +36,7 @@ def _storage() -> None:
 CHECKS = {"database": _database, "broker": _broker, "storage": _storage}
 
 
-@require_GET
+@require_safe
 @never_cache
 def readyz(request):
     """Database, broker and storage reachable: 200; else 503 naming what failed."""
