@@ -130,6 +130,35 @@ def test_a_json_price_of_zero_is_a_price(feed_dir, no_broker):
     assert Product.objects.get(sku="Z1").price == 0
 
 
+def test_a_product_the_feed_no_longer_lists_is_withdrawn_and_comes_back_when_listed_again(feed_dir, no_broker,
+                                                                                          capsys):
+    feed = feed_dir / "feed.csv"
+    both = HEADER + ("T1,Crew tee,Brand,19000,KRW,https://shop.example.com/t1,a.jpg\n"
+                     "P1,Trousers,,45000,KRW,https://shop.example.com/p1,b.jpg\n")
+    feed.write_text(both)
+    services.import_feed(path=feed, shop="Shop")
+    services.import_feed(path=feed, shop="Elsewhere")
+    Product.objects.update(status=Status.READY)
+    feed.write_text(HEADER + "T1,Crew tee,Brand,19000,KRW,https://shop.example.com/t1,a.jpg\n"
+                             "P1,Trousers,,NaN,KRW,https://shop.example.com/p1,b.jpg\n")
+    bad_row = services.import_feed(path=feed, shop="Shop")
+    assert bad_row.withdrawn == []  # named on a row that could not be read: not dropped by the shop
+    feed.write_text(HEADER + "T1,Crew tee,Brand,19000,KRW,https://shop.example.com/t1,a.jpg\n")
+    call_command("import_products", str(feed), "--shop", "Shop")
+    assert "1 withdrawn (not in the feed)" in capsys.readouterr().out
+    visible = set(selectors.visible_products().values_list("shop", "sku"))
+    assert visible == {("Shop", "T1"), ("Elsewhere", "T1"), ("Elsewhere", "P1")}  # another shop's stays
+    feed.write_text(HEADER + "X1,Socks,,3000,KRW,https://shop.example.com/x1,a-copy.jpg\n")
+    assert services.import_feed(path=feed, shop="Shop", partial=True).withdrawn == []  # a feed of changes
+    feed.write_text(both)
+    back = services.import_feed(path=feed, shop="Shop")
+    assert back.updated == ["P1"] and ("Shop", "P1") in set(selectors.visible_products().values_list("shop", "sku"))
+    feed.write_text(HEADER)
+    with pytest.raises(ValueError, match="names no product"):
+        services.import_feed(path=feed, shop="Shop")
+    assert Product.objects.filter(withdrawn=True).count() == 0
+
+
 def test_json_lines_feeds_and_the_command(feed_dir, no_broker, capsys):
     feed = feed_dir / "feed.jsonl"
     feed.write_text(json.dumps({"sku": "J1", "name": "Jeans", "price": 50000, "url": "https://s.example.com/j1",

@@ -94,9 +94,13 @@ def _row(number: int, record) -> FeedRow | BadRow:
                    values["image"])
 
 
-def read_feed(path: Path) -> tuple[list[FeedRow], list[BadRow]]:
-    rows, bad, seen = [], [], {}
+def read_feed(path: Path) -> tuple[list[FeedRow], list[BadRow], set[str]]:
+    """The good rows, the bad ones, and every sku the feed names (a bad row's too: a row that
+    could not be read this time does not mean the shop dropped the product)."""
+    rows, bad, seen, listed = [], [], {}, set()
     for number, record in _records(path):
+        if isinstance(record, dict) and record.get("sku") is not None:
+            listed.add(str(record["sku"]).strip())
         row = _row(number, record)
         if isinstance(row, BadRow):
             bad.append(row)
@@ -105,4 +109,4 @@ def read_feed(path: Path) -> tuple[list[FeedRow], list[BadRow]]:
         else:
             seen[row.sku] = number
             rows.append(row)
-    return rows, bad
+    return rows, bad, listed

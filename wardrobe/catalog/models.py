@@ -69,6 +69,9 @@ class Product(ProcessedPhoto):
     thumb_small = models.FileField(upload_to=product_media_path, max_length=255, blank=True)
     cutout = models.FileField(upload_to=product_media_path, max_length=255, blank=True)
     hidden = models.BooleanField(_("hidden"), default=False)
+    # Not in the shop's latest full feed (sold out, discontinued): not suggested, kept so a
+    # feed that lists it again brings it back with its analysis.
+    withdrawn = models.BooleanField(_("withdrawn"), default=False)
 
     class Meta:
         ordering = ["shop", "name"]
@@ -78,6 +81,10 @@ class Product(ProcessedPhoto):
 
     def __str__(self):
         return f"{self.shop}: {self.name}"
+
+    @property
+    def suggestable(self) -> bool:
+        return not self.hidden and not self.withdrawn and self.status == Status.READY
 
 
 def search_media_path(search: "ShopSearch", filename: str) -> str:

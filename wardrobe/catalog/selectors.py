@@ -18,7 +18,7 @@ PRODUCT_CARD_FIELDS = ("id", "shop", "name", "brand", "price", "currency", "url"
 
 
 def visible_products() -> QuerySet:
-    return Product.objects.filter(hidden=False, status=Status.READY)
+    return Product.objects.filter(hidden=False, withdrawn=False, status=Status.READY)
 
 
 def searches_of(owner) -> QuerySet:
@@ -96,12 +96,12 @@ def similar_products(*, vector: np.ndarray | None, version: str, group: str = ""
                   in_group=table.group_rows.get(group, np.zeros(len(table.ids), dtype=bool)))
     # By primary key alone: with the visibility filter in SQL, SQLite picks the (hidden, ...)
     # index and reads the whole catalog.
-    found = Product.objects.only(*PRODUCT_CARD_FIELDS, "hidden", "status").in_bulk(
+    found = Product.objects.only(*PRODUCT_CARD_FIELDS, "hidden", "withdrawn", "status").in_bulk(
         [table.ids[row] for row, _ in ranked])
     products = []
     for row, score in ranked:
         product = found.get(table.ids[row])
-        if product is not None and not product.hidden and product.status == Status.READY:  # hidden a moment ago?
+        if product is not None and product.suggestable:  # hidden or withdrawn a moment ago?
             product.similarity = score
             products.append(product)
     return products

@@ -38,6 +38,7 @@ class ImportReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     duplicates: list[tuple[int, str, str]] = field(default_factory=list)  # line, sku, the sku it repeats
+    withdrawn: list[str] = field(default_factory=list)  # the shop's products the feed no longer lists
     bad: list[BadRow] = field(default_factory=list)
     queue_unavailable: bool = False
 
@@ -46,11 +47,16 @@ def _phash(data: bytes) -> int:
     return phash_codec.phash(open_rgb(data))
 
 
-def import_feed(*, path: Path, shop: str, progress=None) -> ImportReport:
+def import_feed(*, path: Path, shop: str, progress=None, partial: bool = False) -> ImportReport:
     """Imports a feed, idempotent by sku: new rows are created, changed rows updated (a new
     image is processed again), the rest kept. A photo that repeats another product's
-    (perceptual hash) is skipped and reported; bad rows are reported with their line."""
-    rows, bad = read_feed(path)
+    (perceptual hash) is skipped and reported; bad rows are reported with their line.
+    A feed is the shop's whole catalogue: its products the feed does not name are withdrawn
+    (no longer suggested) unless `partial` (a feed of changes only); a feed naming none is
+    refused rather than read as a shop that sells nothing."""
+    rows, bad, listed = read_feed(path)
+    if not listed and not partial:
+        raise ValueError("the feed names no product (an empty or unreadable feed would withdraw the whole shop)")
     report = ImportReport(bad=list(bad))
     existing = {product.sku: product for product in Product.objects.filter(shop=shop)}
     known_hashes = [(phash_codec.to_unsigned(p), sku) for sku, p in Product.objects.filter(shop=shop)
@@ -74,6 +80,10 @@ def import_feed(*, path: Path, shop: str, progress=None) -> ImportReport:
                 queued.append(product.pk)
         if progress:
             progress(index, len(rows))
+    if not partial:
+        gone = Product.objects.filter(shop=shop, withdrawn=False).exclude(sku__in=listed)
+        report.withdrawn = sorted(gone.values_list("sku", flat=True))
+        gone.update(withdrawn=True, updated_at=timezone.now())
     if queued:
         report.queue_unavailable = not publish_processing(queued, consumer=PRODUCT_CONSUMER, model=Product)
     report.bad.sort(key=lambda bad_row: bad_row.line)
@@ -82,7 +92,8 @@ def import_feed(*, path: Path, shop: str, progress=None) -> ImportReport:
 
 def _import_row(row: FeedRow, *, shop, product, known_hashes, base_dir):
     """("created" | "updated" | "unchanged", product), or ("duplicate", other sku)."""
-    fields = {"name": row.name, "brand": row.brand, "price": row.price, "currency": row.currency, "url": row.url}
+    fields = {"name": row.name, "brand": row.brand, "price": row.price, "currency": row.currency, "url": row.url,
+              "withdrawn": False}
     if product is not None and product.image_source == row.image:
         changed = {name for name, value in fields.items() if getattr(product, name) != value}
         if not changed:

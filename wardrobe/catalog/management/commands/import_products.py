@@ -12,6 +12,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("feed")
         parser.add_argument("--shop", help="the shop's name (default: the feed file's name)")
+        parser.add_argument("--partial", action="store_true",
+                            help="the feed lists changes only: the shop's products it does not name stay "
+                                 "(without it they are withdrawn, no longer suggested)")
 
     def handle(self, *args, **options):
         from wardrobe.catalog.services import import_feed
@@ -25,12 +28,12 @@ class Command(BaseCommand):
             self.stderr.write(f"  {done}/{total}", ending="\r" if done < total else "\n")
 
         try:
-            report = import_feed(path=path, shop=shop, progress=progress)
+            report = import_feed(path=path, shop=shop, progress=progress, partial=options["partial"])
         except (ValueError, UnicodeDecodeError) as error:
             raise CommandError(f"{path}: {error}") from error
         self.stdout.write(f"{shop}: {len(report.created)} new, {len(report.updated)} updated, "
                           f"{len(report.unchanged)} unchanged, {len(report.duplicates)} duplicates skipped, "
-                          f"{len(report.bad)} bad rows")
+                          f"{len(report.bad)} bad rows, {len(report.withdrawn)} withdrawn (not in the feed)")
         for line, sku, other in report.duplicates:
             self.stdout.write(f"  line {line}: {sku} has the same photo as {other}; skipped")
         for bad in report.bad:
