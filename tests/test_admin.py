@@ -450,3 +450,11 @@ def test_an_admin_sets_the_grade_and_removes_a_box_from_the_change_page(admin_cl
     assert [d["type"] for d in item.defects] == ["hole"] and item.defects_reviewed
     assert (item.reviewed_grade, item.grade, item.reviewed_by) == ("dispose", "dispose", admin_user)
     assert admin_client.post(reverse("admin:wardrobe_item_remove_defect", args=[item.pk, 5])).status_code == 404
+
+
+def test_a_reviewed_category_brings_its_caption_and_seasons(user, other_user):
+    item = ready_item(user, category="hoodie", confidence=0.3)
+    item = services.review_item(item=item, reviewer=other_user, category="padding")
+    item.refresh_from_db()
+    assert item.category == "padding" and "padding" in item.caption_en.lower()
+    assert [season.code for season in item.seasons] == ["winter"]

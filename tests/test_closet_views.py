@@ -1,4 +1,5 @@
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
@@ -215,6 +216,68 @@ def test_edit_marks_fields_as_the_users(alice_client, user):
     assert item.colors[0]["share"] == 0.8  # kept from the model's measurement
     assert set(item.user_edited_fields) == {"category", "colors", "seasons", "styles", "brand", "size",
                                             "purchase_price", "purchase_date"}
+
+
+class EditForm(HTMLParser):
+    """What a browser posts from the item page's edit form, as drawn."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.data, self.inside, self.select, self.textarea = {}, False, None, None
+        self.feed(html)
+
+    def add(self, name, value):
+        self.data.setdefault(name, []).append(value)
+
+    def handle_starttag(self, tag, attributes):
+        a = dict(attributes)
+        if tag == "form":
+            self.inside = "item-form" in (a.get("class") or "")
+        elif self.inside and tag == "input" and a.get("name") and a.get("name") != "csrfmiddlewaretoken":
+            if a.get("type") not in ("checkbox", "radio") or "checked" in a:
+                self.add(a["name"], a.get("value", ""))
+        elif self.inside and tag == "select":
+            self.select = a["name"]
+        elif self.inside and tag == "option" and self.select and "selected" in a:
+            self.add(self.select, a.get("value", ""))
+        elif self.inside and tag == "textarea":
+            self.textarea = a["name"]
+            self.add(self.textarea, "")
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.data[self.textarea][-1] += data.lstrip("\n")
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+
+
+def test_a_page_drawn_before_the_result_changes_only_what_the_person_changed(alice_client, user):
+    item = make_item(user, status=Item.Status.QUEUED)
+    shown = EditForm(alice_client.get(reverse("item-detail", args=[item.pk])).content.decode()).data
+    assert shown["initial-category"] == [""]  # the page carries what it showed
+    claim = services.claim_items(item_id=item.pk, batch_size=1)
+    services.apply_results(item_id=item.pk, token=claim.token, result=fake_result(category="hoodie"))
+    item.refresh_from_db()
+    stored = (item.category, item.colors, item.caption_en, item.season_mask)
+    shown["brand"] = ["Uniqlo"]
+    assert alice_client.post(reverse("item-edit", args=[item.pk]), shown).status_code == 302
+    item.refresh_from_db()
+    assert (item.category, item.colors, item.caption_en, item.season_mask) == stored
+    assert item.brand == "Uniqlo" and item.user_edited_fields == ["brand"]
+    again = EditForm(alice_client.get(reverse("item-detail", args=[item.pk])).content.decode()).data
+    again["category"], again["notes"] = ["padding"], ["warm\nand light"]
+    alice_client.post(reverse("item-edit", args=[item.pk]), again)
+    item.refresh_from_db()
+    assert (item.category, item.notes) == ("padding", "warm\nand light")
+    assert set(item.user_edited_fields) == {"brand", "category", "notes"}
+    assert [s.code for s in item.seasons] == ["winter"]  # the seasons follow the category the person chose
+    assert "padding" in item.caption_en.lower()
 
 
 def test_invalid_edit_shows_errors_and_changes_nothing(alice_client, user):

@@ -33,6 +33,9 @@ def _blank(label):
 
 
 class ItemForm(forms.Form):
+    """Each field carries the value the page showed (a hidden initial), so a save changes only
+    what the person changed: a result the worker stored after the page was drawn stays."""
+
     category = forms.ChoiceField(label=_("Category"), required=False)
     colors = forms.MultipleChoiceField(label=_("Colours"), required=False, widget=forms.CheckboxSelectMultiple)
     pattern = forms.ChoiceField(label=_("Pattern"), required=False)
@@ -59,6 +62,15 @@ class ItemForm(forms.Form):
         self.fields["seasons"].choices = taxonomy.choices(taxonomy.SEASONS)
         self.fields["styles"].choices = taxonomy.choices(taxonomy.STYLES)
         self.fields["grade"].choices = _blank("—") + list(Item.Grade.choices)
+        for field in self.fields.values():
+            field.show_hidden_initial = True
+
+    def edits(self) -> dict:
+        """The fields the person changed from what the page showed; every field for a client
+        that sends no shown values (then the service compares with the item as it is)."""
+        if not any(key.startswith(self.add_initial_prefix("")) for key in self.data):
+            return dict(self.cleaned_data)
+        return {name: self.cleaned_data[name] for name in self.changed_data}
 
 
 class FilterForm(forms.Form):

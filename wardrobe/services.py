@@ -277,8 +277,18 @@ def update_item(*, item: Item, changes: dict) -> Item:
         item.user_edited_fields = sorted(set(item.user_edited_fields) - given_back)
     if given_back or CAPTION_SOURCES & set(changed):
         columns |= _recaption(item)
+    if "category" in changed and "seasons" not in changed:
+        columns |= _seasons_of_category(item)
     item.save(update_fields=columns)
     return item
+
+
+def _seasons_of_category(item: Item) -> set[str]:
+    """The seasons follow the category (a padding is for winter), unless the owner ticked them."""
+    if "seasons" in item.user_edited_fields or not (item.category_term and item.category_term.seasons):
+        return set()
+    item.season_mask = taxonomy.to_mask(item.category_term.seasons, taxonomy.SEASONS)
+    return {"season_mask"}
 
 
 def _recaption(item: Item) -> set[str]:
@@ -326,6 +336,8 @@ def _review(item: Item, reviewer, field: str, value: str) -> Item:
     if field not in item.user_edited_fields and getattr(item, field) != value:
         setattr(item, field, value)
         columns.add(field)
+        if field == "category":  # the caption and seasons say what the item is now
+            columns |= _recaption(item) | _seasons_of_category(item)
     item.save(update_fields=columns)
     return item
 
@@ -515,9 +527,8 @@ def _apply_fields(item: Item, result) -> set[str]:
         # The caption says what the item is now: the person's category, colours and boxes win.
         columns |= (_recaption(item) if protected & CAPTION_SOURCES or moved
                     else _set_captions(item, result.fields["caption"]))
-    if "seasons" not in protected and item.category_term and item.category_term.seasons:
-        item.season_mask = taxonomy.to_mask(item.category_term.seasons, taxonomy.SEASONS)
-        columns.add("season_mask")
+    if "seasons" not in protected:
+        columns |= _seasons_of_category(item)
     if "phash" in result.fields:
         item.phash = phash_codec.to_signed(int(result.fields["phash"], 16))
         columns.add("phash")

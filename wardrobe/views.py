@@ -172,10 +172,10 @@ def _detail_context(item: Item, form: ItemForm) -> dict:
 @require_POST
 def item_edit(request, item_id):
     item = _owned_item(request, item_id)
-    form = ItemForm(request.POST)
+    form = ItemForm(request.POST, initial=services.editable_values(item))
     if not form.is_valid():
         return render(request, "wardrobe/item_detail.html", _detail_context(item, form), status=400)
-    services.update_item(item=item, changes=form.cleaned_data)
+    services.update_item(item=item, changes=form.edits())
     messages.success(request, _("Saved. Your changes stay even when the photo is analysed again."))
     return redirect("item-detail", item_id=item.pk)
 
