@@ -320,6 +320,24 @@ def test_media_is_served_to_the_owner(alice_client, user):
     assert alice_client.get(reverse("item-media", args=[item.pk, "nonsense"])).status_code == 404
 
 
+def test_a_photo_analysed_again_gets_a_new_url_and_only_versioned_urls_are_kept_for_good(alice_client, user):
+    from wardrobe.templatetags.closet_images import item_media
+
+    item = ready_item(user)
+    page = reverse("item-detail", args=[item.pk])
+    before = item_media(item, "medium")
+    assert before in alice_client.get(page).content.decode()
+    assert "immutable" in alice_client.get(before)["Cache-Control"]
+    assert alice_client.get(reverse("item-media", args=[item.pk, "medium"]))["Cache-Control"] == "private, no-cache"
+    services.reprocess_items(items=[item])
+    claim = services.claim_items(item_id=item.pk, batch_size=1)
+    services.apply_results(item_id=item.pk, token=claim.token, result=fake_result())
+    item.refresh_from_db()
+    after = item_media(item, "medium")
+    assert after != before and after in alice_client.get(page).content.decode()
+    assert alice_client.get(before)["Cache-Control"] == "private, no-cache"  # an old page's URL: checked again
+
+
 def test_saving_the_form_unchanged_but_for_the_brand_leaves_the_colours_the_models(alice_client, user):
     """The colour boxes arrive in the form's order (white before navy), not the model's
     (largest share first): that is no edit of the colours."""

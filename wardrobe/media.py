@@ -1,5 +1,9 @@
-"""Serving stored photos: streamed from local storage, or a presigned redirect on S3."""
+"""Serving stored photos: streamed from local storage, or a presigned redirect on S3.
 
+A page's photo URL carries the version of the file it shows (`?v=`): the same URL stays
+cached for good, and a photo analysed again gets a new one."""
+
+import hashlib
 import mimetypes
 
 # Not every system's MIME table knows phone photos.
@@ -10,8 +14,25 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
 
+# An item's photos by the name its URLs use.
+MEDIA_KINDS = {
+    "original": "original", "image": "image", "small": "thumb_small",
+    "medium": "thumb_medium", "cutout": "cutout", "cutout-small": "cutout_small", "mask": "mask",
+}
 
-def stored_file_response(name: str, *, download_name: str | None = None):
+
+def media_version(name: str) -> str:
+    """Stored names are unique per content (a random part), so the name's hash versions the file."""
+    return hashlib.sha256(name.encode()).hexdigest()[:12]
+
+
+def versioned(url: str, name: str) -> str:
+    return f"{url}?v={media_version(name)}"
+
+
+def stored_file_response(name: str, *, download_name: str | None = None, version: str = ""):
+    """The file; kept by the browser for good when `version` is the file's own (the URL
+    names this file), else checked again on every use (the URL may show a newer one)."""
     if not name:
         raise Http404
     if not isinstance(default_storage, FileSystemStorage):
@@ -27,6 +48,6 @@ def stored_file_response(name: str, *, download_name: str | None = None):
         raise Http404
     response = FileResponse(handle, content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
                             as_attachment=download_name is not None, filename=download_name)
-    # Stored names are unique per content, so the browser may keep them.
-    response["Cache-Control"] = "private, max-age=31536000, immutable"
+    response["Cache-Control"] = ("private, max-age=31536000, immutable" if version == media_version(name)
+                                 else "private, no-cache")
     return response

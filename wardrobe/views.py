@@ -16,7 +16,7 @@ from wardrobe.catalog import selectors as catalog_selectors
 from wardrobe.pairings import Pairings
 from wardrobe.pairings import goes_with as pairings_of
 from wardrobe.forms import FilterForm, ItemForm, ListingCheckForm, UploadForm
-from wardrobe.media import stored_file_response
+from wardrobe.media import MEDIA_KINDS, stored_file_response
 from wardrobe.models import Item
 
 ITEMS_PER_PAGE = 48
@@ -24,10 +24,6 @@ QUEUE_AWAY_NOTICE = gettext_lazy("Your photos are saved. The processing queue is
                                  "analysis starts by itself when it is back.")
 # Alternatives the model gives less than this are not worth a button.
 ALTERNATIVE_MIN_PROBABILITY = 0.05
-MEDIA_KINDS = {
-    "original": "original", "image": "image", "small": "thumb_small",
-    "medium": "thumb_medium", "cutout": "cutout", "cutout-small": "cutout_small", "mask": "mask",
-}
 
 
 def _owned_item(request, item_id, *fields) -> Item:
@@ -272,4 +268,5 @@ def item_media(request, item_id, kind):
     field = MEDIA_KINDS[kind]
     item = _owned_item(request, item_id, "id", "owner", field, "original_name")
     download_name = (item.original_name or "original") if kind == "original" else None
-    return stored_file_response(getattr(item, field).name, download_name=download_name)
+    return stored_file_response(getattr(item, field).name, download_name=download_name,
+                                version=request.GET.get("v", ""))

@@ -11,7 +11,7 @@ from inference import taxonomy
 from wardrobe import outfits
 from wardrobe.forms import ItemForm, RecommendForm
 from wardrobe.models import Item, Outfit, Prediction, RecommendationRequest
-from wardrobe.views import MEDIA_KINDS
+from wardrobe.media import MEDIA_KINDS, versioned
 
 ITEM_FORM = ItemForm.base_fields
 RECOMMEND_FORM = RecommendForm.base_fields
@@ -30,9 +30,10 @@ def _absolute(context, path: str) -> str:
 
 def media_url(context, item: Item, kind: str) -> str | None:
     """The API's own media URL (a token opens it; the pages' URLs want a session)."""
-    if not getattr(item, MEDIA_KINDS[kind]):
+    stored = getattr(item, MEDIA_KINDS[kind])
+    if not stored:
         return None
-    return _absolute(context, reverse("api:item-media", args=[item.pk, kind]))
+    return _absolute(context, versioned(reverse("api:item-media", args=[item.pk, kind]), stored.name))
 
 
 class ColorSerializer(serializers.Serializer):

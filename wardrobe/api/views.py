@@ -196,7 +196,8 @@ class ItemMediaView(APIView):
         item = get_object_or_404(selectors.items_of(request.user).only("id", "owner", field, "original_name"),
                                  pk=item_id)
         download_name = (item.original_name or "original") if kind == "original" else None
-        return stored_file_response(getattr(item, field).name, download_name=download_name)
+        return stored_file_response(getattr(item, field).name, download_name=download_name,
+                                    version=request.query_params.get("v", ""))
 
 
 # --- Outfits -----------------------------------------------------------------------------------

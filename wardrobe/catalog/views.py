@@ -22,7 +22,7 @@ def product_media(request, product_id, kind):
     if kind not in PRODUCT_MEDIA:
         return HttpResponse(status=404)
     product = get_object_or_404(selectors.visible_products().only("id", PRODUCT_MEDIA[kind]), pk=product_id)
-    return stored_file_response(getattr(product, PRODUCT_MEDIA[kind]).name)
+    return stored_file_response(getattr(product, PRODUCT_MEDIA[kind]).name, version=request.GET.get("v", ""))
 
 
 @login_required

@@ -1,7 +1,11 @@
-"""Which picture of an item a grid, strip or collage shows: {% item_thumb item %}."""
+"""Photo URLs for pages: {% item_media item "medium" %}, {% product_media product "small" %}, and
+which picture of an item a grid, strip or collage shows: {% item_thumb item %}. Each URL names
+the file's version, so a photo analysed again is fetched again."""
 
 from django import template
 from django.urls import reverse
+
+from wardrobe.media import MEDIA_KINDS, versioned
 
 register = template.Library()
 
@@ -15,5 +19,22 @@ def item_thumb(context, item, *, cutout: bool | None = None) -> str:
     if cutout:
         for field, kind in (("cutout_small", "cutout-small"), ("cutout", "cutout")):
             if getattr(item, field):
-                return reverse("item-media", args=[item.pk, kind])
-    return reverse("item-media", args=[item.pk, "small"])
+                return item_media(item, kind)
+    return item_media(item, "small")
+
+
+def _name(stored) -> str:
+    """A file field's stored name (summaries built from .values() hold the name itself)."""
+    return getattr(stored, "name", stored) or ""
+
+
+@register.simple_tag
+def item_media(item, kind: str) -> str:
+    return versioned(reverse("item-media", args=[item.pk, kind]), _name(getattr(item, MEDIA_KINDS[kind])))
+
+
+@register.simple_tag
+def product_media(product, kind: str) -> str:
+    from wardrobe.catalog.views import PRODUCT_MEDIA
+
+    return versioned(reverse("product-media", args=[product.pk, kind]), _name(getattr(product, PRODUCT_MEDIA[kind])))
