@@ -440,7 +440,8 @@ def test_an_admin_sets_the_grade_and_removes_a_box_from_the_change_page(admin_cl
         {"type": "hole", "confidence": 0.9, "box": [0.5, 0.5, 0.6, 0.6]}]))
     url = reverse("admin:wardrobe_item_change", args=[item.pk])
     page = admin_client.get(url)
-    remove = reverse("admin:wardrobe_item_remove_defect", args=[item.pk, 0])
+    remove = reverse("admin:wardrobe_item_remove_defect", args=[item.pk, 0]) + "?box=" + services.defect_key(
+        {"type": "stain", "box": [0.2, 0.2, 0.3, 0.3]})
     assert f'formaction="{remove}"' in page.content.decode()
     assert admin_client.post(remove).status_code == 302
     data = change_form_data(admin_client.get(url))

@@ -1,6 +1,8 @@
 """Stains and damage on an item: the grade policy at its thresholds, storing the step's
 results, corrections that win, filters, review, the item page and the listing helper."""
 
+import re
+
 import numpy as np
 import pytest
 from django.conf import settings as django_settings
@@ -344,7 +346,21 @@ def test_the_item_page_draws_the_boxes_and_says_what_to_do(client, make_user, la
     page = client.get(reverse("item-detail", args=[item.pk])).content.decode()
     assert page.count('<rect class="defect defect-') == 2 and 'viewBox="0 0 1 1"' in page
     assert reason in page and next_step in page
-    assert reverse("item-remove-defect", args=[item.pk, 0]) in page
+    assert reverse("item-remove-defect", args=[item.pk, 0]) + "?box=" in page
+
+
+@pytest.mark.django_db
+def test_a_page_drawn_before_the_boxes_changed_removes_nothing(alice_client, user):
+    item = processed(user)
+    page = alice_client.get(reverse("item-detail", args=[item.pk])).content.decode()
+    shown_first = re.search(r'action="([^"]*/defects/0/remove/\?box=\w+)"', page).group(1)
+    services.reprocess_items(items=[item])
+    claim = services.claim_items(item_id=item.pk, batch_size=1)
+    services.apply_results(item_id=item.pk, token=claim.token, result=fake_result(defects=[STAIN_BOX]))
+    response = alice_client.post(shown_first, follow=True)
+    item.refresh_from_db()
+    assert item.defects == [STAIN_BOX] and "defects" not in item.user_edited_fields
+    assert "nothing was removed" in response.content.decode()
 
 
 @pytest.mark.django_db

@@ -115,8 +115,8 @@ class ItemAdmin(admin.ModelAdmin):
             return "—"
         # The change page is one form already: each button posts it (with its CSRF token) elsewhere.
         rows = format_html_join("", '<li>{} {} <button type="submit" formaction="{}" formmethod="post">{}</button></li>', (
-            (d["type"], f'{d["confidence"]:.2f}', reverse("admin:wardrobe_item_remove_defect", args=[item.pk, index]),
-             _("remove"))
+            (d["type"], f'{d["confidence"]:.2f}', reverse("admin:wardrobe_item_remove_defect", args=[item.pk, index])
+             + f"?box={services.defect_key(d)}", _("remove"))
             for index, d in enumerate(item.defects)))
         return format_html("<ul>{}</ul>", rows)
 
@@ -149,7 +149,11 @@ class ItemAdmin(admin.ModelAdmin):
             raise Http404
         item = get_object_or_404(Item, pk=item_id)
         try:
-            services.remove_defect(item=item, index=index, reviewer=request.user)
+            services.remove_defect(item=item, index=index, reviewer=request.user, key=request.GET.get("box", ""))
+        except services.BoxChanged:
+            self.message_user(request, _("The boxes changed since this page was drawn (the photo was analysed "
+                                         "again); nothing was removed. Look again."), messages.WARNING)
+            return redirect(reverse("admin:wardrobe_item_change", args=[item.pk]))
         except ValueError:
             raise Http404
         self.message_user(request, _("Box removed; it is a reviewed label now."), messages.SUCCESS)

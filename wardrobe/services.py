@@ -4,6 +4,8 @@ Writes name their columns (`update_fields`), so a person's edit and a worker's r
 landing at the same moment never overwrite each other's fields.
 """
 
+import hashlib
+import json
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -305,15 +307,27 @@ def _recaption(item: Item) -> set[str]:
     return columns
 
 
+class BoxChanged(ValueError):
+    """The box at that place is not the one the page showed (the photo was analysed again)."""
+
+
+def defect_key(defect: dict) -> str:
+    """Names one box, so a page can say which box it showed at a place of the list."""
+    return hashlib.sha256(json.dumps([defect.get("type"), defect.get("box")]).encode()).hexdigest()[:12]
+
+
 @transaction.atomic
-def remove_defect(*, item: Item, index: int, reviewer=None) -> Item:
+def remove_defect(*, item: Item, index: int, reviewer=None, key: str = "") -> Item:
     """A person says a box is wrong: it goes, the remaining boxes stand from now on (later
     runs keep them), and the grade follows unless someone set it (its probabilities always
     do). The owner's removal is theirs; an admin's (`reviewer`) is a review, a training label
-    like a reviewed category."""
+    like a reviewed category. `key` (defect_key of the box shown) guards against a list
+    that changed since: BoxChanged then, and nothing is removed."""
     item = Item.objects.select_for_update().get(pk=item.pk)
     if not 0 <= index < len(item.defects):
         raise ValueError(f"no defect {index}")
+    if key and defect_key(item.defects[index]) != key:
+        raise BoxChanged(f"defect {index} is not the box shown")
     item.defects = item.defects[:index] + item.defects[index + 1:]
     columns = {"defects"} | _recaption(item)
     if reviewer is None:

@@ -152,7 +152,7 @@ def _detail_context(item: Item, form: ItemForm) -> dict:
             vector=selectors.item_embedding(item), version=item.embedding_version, group=item.group),
         "duplicate": item.duplicate_of if item.duplicate_of_id else None,
         "edited": set(item.user_edited_fields),
-        "defects": [{**defect, "index": index, "label": condition.KIND_NAMES.get(defect["type"], defect["type"]),
+        "defects": [{**defect, "index": index, "key": services.defect_key(defect), "label": condition.KIND_NAMES.get(defect["type"], defect["type"]),
                      "where": condition.defect_position(defect, item.garment_box),
                      "width": defect["box"][2] - defect["box"][0], "height": defect["box"][3] - defect["box"][1]}
                     for index, defect in enumerate(item.defects)],
@@ -181,7 +181,11 @@ def item_edit(request, item_id):
 def item_remove_defect(request, item_id, index):
     item = _owned_item(request, item_id)
     try:
-        services.remove_defect(item=item, index=index)
+        services.remove_defect(item=item, index=index, key=request.GET.get("box", ""))
+    except services.BoxChanged:
+        messages.error(request, _("The boxes changed since this page was drawn (the photo was analysed "
+                                  "again); nothing was removed. Look again."))
+        return redirect("item-detail", item_id=item.pk)
     except ValueError:
         raise Http404("no such box")
     messages.success(request, _("Box removed. Your correction stays when the photo is analysed again."))
