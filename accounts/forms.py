@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AdminUserCreationForm, AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts import throttling
@@ -17,7 +17,7 @@ class SignupForm(forms.Form):
         help_text=_("Letters, digits and @/./+/-/_ only."),
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
-    email = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     nickname = forms.CharField(label=_("Nickname"), max_length=40)
     password1 = forms.CharField(label=_("Password"), strip=False,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -26,7 +26,8 @@ class SignupForm(forms.Form):
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
     def clean_username(self):
-        username = self.cleaned_data["username"]
+        # As the model will store it (NFKC: a fullwidth "ａlice" is "alice"), before comparing.
+        username = User.normalize_username(self.cleaned_data["username"])
         if User.objects.filter(username__iexact=username).exists():
             raise forms.ValidationError(_("That username is taken."))
         return username
@@ -53,7 +54,7 @@ class SignupForm(forms.Form):
 
 class ProfileForm(forms.Form):
     nickname = forms.CharField(label=_("Nickname"), max_length=40)
-    email = forms.EmailField(label=_("Email"))
+    email = forms.EmailField(label=_("Email"), max_length=254)
     language = forms.ChoiceField(label=_("Language"), choices=User.Language.choices)
     city = forms.CharField(label=_("City"), max_length=100, required=False,
                            help_text=_("Used for weather-aware outfits."))
@@ -91,3 +92,26 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         if self.user_cache is not None:
             throttling.clear_failures(username=username)
         return cleaned
+
+
+class ThrottledPasswordResetForm(PasswordResetForm):
+    def save(self, *args, request=None, **kwargs):
+        address = request.META.get("REMOTE_ADDR", "") if request is not None else ""
+        if throttling.may_send_reset_mail(email=self.cleaned_data["email"], address=address):
+            super().save(*args, request=request, **kwargs)
+
+
+class AdminAddUserForm(AdminUserCreationForm):
+    """The admin's "add user" asks for what sign-up asks for: an email (one account each) and a nickname."""
+
+    email = forms.EmailField(label=_("Email"), max_length=254)
+
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("username", "email", "nickname")
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if _email_taken(email):
+            raise forms.ValidationError(_("An account with that email already exists."))
+        return email

@@ -39,6 +39,14 @@ def request_account_deletion(*, user: User, password: str):
 
     if not user.check_password(password):
         return None
+    return start_account_deletion(user=user)
+
+
+def start_account_deletion(*, user: User):
+    """The account stops working at once and a task deletes its files, then its rows (the
+    person's own request, or an admin's deletion: the admin's cascade alone left the files)."""
+    from wardrobe.models import AccountDeletion, DailyOutfitSubscription
+
     with transaction.atomic():
         user.is_active = False
         user.save(update_fields=["is_active"])

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts import token_views, views
-from accounts.forms import ThrottledAuthenticationForm
+from accounts.forms import ThrottledAuthenticationForm, ThrottledPasswordResetForm
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
@@ -22,7 +22,7 @@ urlpatterns = [
         template_name="accounts/message.html", extra_context={"message_key": "password_changed"},
     ), name="password-change-done"),
     path("password/reset/", auth_views.PasswordResetView.as_view(
-        template_name="accounts/password_reset.html",
+        form_class=ThrottledPasswordResetForm, template_name="accounts/password_reset.html",
         email_template_name="accounts/password_reset_email.txt",
         subject_template_name="accounts/password_reset_subject.txt",
         success_url=reverse_lazy("password-reset-done"),

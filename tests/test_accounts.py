@@ -86,7 +86,7 @@ def test_signup_language_follows_the_language_cookie(client, settings):
     assert User.objects.get(username="carol").language == "ko"
 
 
-@pytest.mark.parametrize("username", ["alice", "ALICE", "Alice"])
+@pytest.mark.parametrize("username", ["alice", "ALICE", "Alice", "ａlice", "ＡＬＩＣＥ"])  # fullwidth too (NFKC)
 def test_signup_refuses_a_taken_username_ignoring_case(client, user, username):
     response = client.post(reverse("signup"), signup_data(username=username))
 
@@ -467,3 +467,25 @@ def test_login_with_the_csrf_token_works(user):
 
     assert response.status_code == 302
     assert signed_in_username(browser) == "alice"
+
+
+def test_an_email_longer_than_the_account_can_hold_is_a_form_error(alice_client):
+    email = "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".com"  # valid, 310 characters; accounts hold 254
+    signup = Client().post(reverse("signup"), signup_data(email=email))
+    assert signup.status_code == 200 and not User.objects.filter(username="carol").exists()
+    profile = alice_client.post(reverse("my-page"), {"nickname": "A", "email": email, "language": "en", "city": ""})
+    assert profile.status_code == 200 and "254" in profile.content.decode()
+
+
+def test_reset_mails_to_one_address_are_limited_and_the_page_says_the_same(client, user, settings):
+    settings.PASSWORD_RESET_MAILS_PER_EMAIL = 2
+    pages = [client.post(reverse("password-reset"), {"email": user.email}, follow=True) for _ in range(4)]
+    assert len(mail.outbox) == 2
+    assert all(page.redirect_chain[-1][0] == reverse("password-reset-done") for page in pages)
+    client.post(reverse("password-reset"), {"email": "someone-else@example.com"})  # asks for no account's
+    settings.PASSWORD_RESET_MAILS_PER_ADDRESS = 6
+    make = get_user_model().objects.create_user
+    for number in range(3):
+        other = make(username=f"u{number}", email=f"u{number}@example.com", password="x-long-passphrase-9")
+        client.post(reverse("password-reset"), {"email": other.email})
+    assert len(mail.outbox) == 3  # the asking address had its six

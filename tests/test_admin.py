@@ -459,3 +459,56 @@ def test_a_reviewed_category_brings_its_caption_and_seasons(user, other_user):
     item.refresh_from_db()
     assert item.category == "padding" and "padding" in item.caption_en.lower()
     assert [season.code for season in item.seasons] == ["winter"]
+
+
+
+def _staff(make_user, name, *codenames):
+    from django.contrib.auth.models import Permission
+
+    staff = make_user(name, is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    return staff
+
+
+def test_staff_who_may_only_look_run_no_action(client, make_user, user, sent_tasks):
+    client.force_login(_staff(make_user, "viewer", "view_item"))
+    item = ready_item(user, category="hoodie", confidence=0.3)
+    for action in ("mark_reviewed", "reprocess"):
+        run_action(client, ITEM_CHANGELIST, action, [item])
+    item.refresh_from_db()
+    assert (item.reviewed_category, item.status) == ("", Item.Status.READY) and sent_tasks == []
+
+
+def test_review_queue_staff_see_its_photos_and_remove_boxes(client, make_user, user):
+    client.force_login(_staff(make_user, "reviewer", "view_reviewqueueitem", "change_reviewqueueitem"))
+    stain = {"type": "stain", "confidence": 0.3, "box": [0.2, 0.2, 0.3, 0.3]}
+    item = ready_item(user, category="hoodie", confidence=0.3, defects=[stain])
+    assert client.get(reverse(QUEUE_CHANGELIST)).status_code == 200
+    assert client.get(media_url(item)).status_code == 200
+    remove = reverse("admin:wardrobe_item_remove_defect", args=[item.pk, 0]) + "?box=" + services.defect_key(stain)
+    assert client.post(remove).status_code == 302
+    item.refresh_from_db()
+    assert item.defects == [] and item.defects_reviewed
+
+
+def test_users_added_and_deleted_in_the_admin(admin_client, user, sent_tasks, media_storage,
+                                              django_capture_on_commit_callbacks):
+    from accounts.models import User
+    from tests.conftest import stored_media
+
+    for name in ("staff1", "staff2"):  # each with an email of their own (two blank ones broke the second)
+        response = admin_client.post(reverse("admin:accounts_user_add"), {
+            "username": name, "email": f"{name}@example.com", "nickname": name.title(), "usable_password": "true",
+            "password1": "a-long-passphrase-1", "password2": "a-long-passphrase-1", "_save": "Save"})
+        assert response.status_code == 302, response.content.decode()[:2000]
+    assert User.objects.get(username="staff2").email == "staff2@example.com"
+    ready_item(user)
+    assert stored_media(media_storage)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("admin:accounts_user_delete", args=[user.pk]), {"post": "yes"})
+    assert response.status_code == 302 and not User.objects.get(pk=user.pk).is_active
+    from accounts import services as accounts
+    from wardrobe.models import AccountDeletion
+
+    accounts.delete_account(deletion_id=AccountDeletion.objects.get(user_id=user.pk).pk)  # the task's body
+    assert not User.objects.filter(pk=user.pk).exists() and stored_media(media_storage) == []

@@ -126,15 +126,23 @@ class ItemAdmin(admin.ModelAdmin):
         if "reviewed_grade" in form.changed_data and obj.reviewed_grade:
             services.review_grade(item=obj, reviewer=request.user, grade=obj.reviewed_grade)
 
-    @admin.action(description=_("Reprocess with the current models"))
+    @admin.action(description=_("Reprocess with the current models"), permissions=["change"])
     def reprocess(self, request, queryset):
         count = services.reprocess_items(items=list(queryset))
         self.message_user(request, _("%(count)d items queued.") % {"count": count}, messages.SUCCESS)
 
-    @admin.action(description=_("Mark reviewed (the category is right)"))
+    @admin.action(description=_("Mark reviewed (the category is right)"), permissions=["change"])
     def mark_reviewed(self, request, queryset):
         count = services.mark_reviewed(items=list(queryset), reviewer=request.user)
         self.message_user(request, _("%(count)d items marked reviewed.") % {"count": count}, messages.SUCCESS)
+
+    # Deleting takes the item's photos from storage too (the admin's own delete left them).
+    def delete_model(self, request, obj):
+        services.delete_item(item=obj)
+
+    def delete_queryset(self, request, queryset):
+        for item in queryset:
+            services.delete_item(item=item)
 
     def get_urls(self):
         return [
@@ -145,7 +153,7 @@ class ItemAdmin(admin.ModelAdmin):
         ] + super().get_urls()
 
     def remove_defect_view(self, request, item_id, index):
-        if request.method != "POST" or not self.has_change_permission(request):
+        if request.method != "POST" or not self._may(request, "change"):
             raise Http404
         item = get_object_or_404(Item, pk=item_id)
         try:
@@ -159,9 +167,14 @@ class ItemAdmin(admin.ModelAdmin):
         self.message_user(request, _("Box removed; it is a reviewed label now."), messages.SUCCESS)
         return redirect(reverse("admin:wardrobe_item_change", args=[item.pk]))
 
+    def _may(self, request, action: str) -> bool:
+        """The item pages' permission, or the review queue's (its thumbnails and buttons come here)."""
+        return (getattr(self, f"has_{action}_permission")(request)
+                or request.user.has_perm(f"wardrobe.{action}_reviewqueueitem"))
+
     def media_view(self, request, item_id, kind):
         """Staff see any item's photos; the public media view serves owners only."""
-        if not self.has_view_permission(request):
+        if not self._may(request, "view"):
             raise Http404
         if kind not in MEDIA_KINDS:
             raise Http404
