@@ -6,6 +6,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from PIL import Image
 from django.core.management import CommandError, call_command
 
 from inference.training import labels
@@ -243,6 +244,27 @@ def test_export_writes_reviewed_and_owner_confirmed_items_as_a_dataset(user, adm
     assert {row["sender_id"] for row in rows} == {f"user-{user.pk}"}
     photos = read_photos(tmp_path)
     assert Counter(p.target for p in photos) == Counter({"hoodie": 1, "long_sleeve_top": 1})
+
+
+@pytest.mark.django_db
+def test_export_takes_a_failed_items_upload_and_skips_a_photo_that_is_gone(user, admin_user, tmp_path, capsys):
+    from django.core.files.storage import default_storage
+
+    from tests.factories import make_item
+    from tests.test_closet_views import ready_item
+    from wardrobe.models import Item
+
+    failed = make_item(user, status=Item.Status.FAILED, failure_reason="no garment")
+    assert not failed.image and failed.original
+    services.review_item(item=failed, reviewer=admin_user, category="hoodie")  # labelled from the queue
+    gone = ready_item(user, category="dress")
+    services.review_item(item=gone, reviewer=admin_user, category="dress")
+    default_storage.delete(gone.image.name)  # deleted while the export ran, say
+    call_command("export_training_data", "--out", str(tmp_path))
+    rows = list(csv.DictReader(open(tmp_path / "images.csv")))
+    assert [(row["image"], row["label"]) for row in rows] == [(str(failed.pk), "hoodie")]
+    assert Image.open(tmp_path / "images" / f"{failed.pk}.jpg").format == "JPEG"
+    assert f"skipped 1 whose photo is gone or unreadable: {gone.pk}" in capsys.readouterr().out
 
 
 def test_the_loader_keeps_labelled_photos_it_can_find(tmp_path):

@@ -174,11 +174,14 @@ def garment_model_versions() -> list[str]:
 
 
 def training_labels():
-    """(item, category, source) for every processed item whose category a person vouched
-    for: an admin's review first, else the owner's own choice."""
-    items = Item.objects.exclude(image="").filter(
-        Q(reviewed_category__gt="") | Q(category__gt="")).only(
-        "id", "owner", "image", "category", "reviewed_category", "user_edited_fields").order_by("created_at")
+    """(item, category, source) for every item whose category a person vouched for: an
+    admin's review first, else the owner's own choice. Processed items, and failed ones an
+    admin labelled from the review queue (their upload is the photo then)."""
+    items = Item.objects.filter(
+        Q(image__gt="", reviewed_category__gt="") | Q(image__gt="", category__gt="")
+        | Q(image="", original__gt="", reviewed_category__gt="")).only(
+        "id", "owner", "image", "original", "category", "reviewed_category", "user_edited_fields").order_by(
+        "created_at")
     for item in items.iterator():
         if item.reviewed_category:
             yield item, item.reviewed_category, "admin"

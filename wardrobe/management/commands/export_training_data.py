@@ -19,19 +19,44 @@ class Command(BaseCommand):
 
         out = Path(options["out"])
         (out / "images").mkdir(parents=True, exist_ok=True)
+        self.skipped = []
         written = 0
         with open(out / "images.csv", "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(["image", "sender_id", "label", "kids", "source"])
             for item, label, source in training_labels():
-                with default_storage.open(item.image.name, "rb") as photo:
-                    (out / "images" / f"{item.pk}.jpg").write_bytes(photo.read())
+                if not self._write_photo(item, out / "images" / f"{item.pk}.jpg"):
+                    continue
                 # One sender per owner, so a split by sender never puts one closet on both sides.
                 writer.writerow([str(item.pk), f"user-{item.owner_id}", label, "False", source])
                 written += 1
         self.stdout.write(f"wrote {written} labelled photos to {out}")
+        if self.skipped:
+            self.stdout.write(f"skipped {len(self.skipped)} whose photo is gone or unreadable: "
+                              + ", ".join(self.skipped[:10]) + (" ..." if len(self.skipped) > 10 else ""))
         self.stdout.write(f"wrote {self._condition(out / 'condition', condition_labels())} condition labels "
                           f"to {out / 'condition'}")
+
+    def _write_photo(self, item, target: Path) -> bool:
+        """The processed photo; for a failed item, its upload made a JPEG like the processed
+        ones. False (and noted) when it is gone, e.g. deleted while the export ran."""
+        from PIL import Image
+
+        from inference.images import encode, fit_within, open_rgb
+        from inference.pipeline import IMAGE_SIDE
+
+        try:
+            if item.image:
+                with default_storage.open(item.image.name, "rb") as photo:
+                    target.write_bytes(photo.read())
+            else:
+                with default_storage.open(item.original.name, "rb") as photo:
+                    image = fit_within(open_rgb(photo.read()), IMAGE_SIDE)
+                target.write_bytes(encode(image, "JPEG", quality=88))
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:  # gone, undecodable
+            self.skipped.append(f"{item.pk} ({type(error).__name__})")
+            return False
+        return True
 
     def _condition(self, out: Path, labels) -> int:
         from inference.training.defect_synthesis import CLASSES as classes  # the detector's class order
@@ -43,8 +68,8 @@ class Command(BaseCommand):
             writer = csv.writer(handle)
             writer.writerow(["image", "sender_id", "grade", "boxes_corrected", "source"])
             for item, grade, boxes, source in labels:
-                with default_storage.open(item.image.name, "rb") as photo:
-                    (out / "images" / f"{item.pk}.jpg").write_bytes(photo.read())
+                if not self._write_photo(item, out / "images" / f"{item.pk}.jpg"):
+                    continue
                 if boxes is not None:  # an empty file says: a person looked, nothing is there
                     (out / "labels" / f"{item.pk}.txt").write_text("".join(
                         f"{classes.index(b['type'])} {(b['box'][0] + b['box'][2]) / 2:.6f} "
