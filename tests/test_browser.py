@@ -228,6 +228,30 @@ def test_an_item_page_shows_similar_products_from_the_shop(browser_page, live_se
     page.screenshot(path=SHOTS / "13-shop.png", full_page=True)
 
 
+def test_a_card_whose_item_was_deleted_elsewhere_stops_asking_for_its_status(browser_page, live_server, make_user):
+    """A new photo's card asks every 200 ms; deleted in another tab, its status answers 404 and
+    the card goes (htmx alone would go on asking until the tab closes)."""
+    from tests.factories import make_item
+    from wardrobe import services
+
+    owner = make_user("mina")
+    item = make_item(owner, status=Item.Status.QUEUED)
+    page = browser_page
+    log_in(page, live_server, "mina")
+    asked = []
+    page.on("request", lambda request: asked.append(request.url) if f"/{item.pk}/status/" in request.url else None)
+    page.goto(f"{live_server.url}/closet/")
+    card = page.locator(f"article[hx-get*='{item.pk}']")
+    card.wait_for()
+    page.wait_for_timeout(500)
+    assert asked  # it polls
+    services.delete_item(item=item)
+    card.wait_for(state="detached", timeout=5000)
+    settled = len(asked)
+    page.wait_for_timeout(1000)
+    assert len(asked) == settled
+
+
 def test_build_an_outfit_by_hand_plan_it_and_see_it_on_the_calendar(browser_page, live_server, make_user):
     """Taps pick a top, a bottom and shoes; the preview follows; the saved outfit, planned
     for today, is on the calendar."""

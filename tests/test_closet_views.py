@@ -191,6 +191,15 @@ def test_status_fragment_is_empty_until_the_status_moves(alice_client, user):
     assert page_poll.status_code == 204 and page_poll["HX-Refresh"] == "true"
 
 
+def test_the_item_pages_poller_slows_down_without_reloading_the_page(alice_client, user):
+    item = make_item(user, status=Item.Status.QUEUED)
+    url = reverse("item-status", args=[item.pk])
+    Item.objects.filter(pk=item.pk).update(created_at=item.created_at - timedelta(seconds=30))
+    slower = alice_client.get(url, {"view": "page", "known": "queued", "every": "200"})
+    assert slower.status_code == 200 and not slower.has_header("HX-Refresh")  # what is typed in the form stays
+    assert 'hx-trigger="every 1000ms"' in slower.content.decode() and "data-item-poll" in slower.content.decode()
+
+
 def test_item_page_shows_photos_suggestions_and_edit_form(alice_client, user):
     item = ready_item(user, category="outerwear", confidence=0.55)
     html = alice_client.get(reverse("item-detail", args=[item.pk])).content.decode()

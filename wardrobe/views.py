@@ -257,6 +257,9 @@ def item_status(request, item_id):
     if unchanged and item.is_pending:
         return HttpResponse(status=204)  # nothing new; a new polling interval re-renders below
     if request.GET.get("view") == "page":
+        if request.GET.get("known") == item.status and item.is_pending:
+            # Only the interval moved on: the poller, not the page (a reload would lose what is typed).
+            return render(request, "wardrobe/_item_page_status.html", {"item": item})
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"
         return response

@@ -121,3 +121,10 @@ document.addEventListener("click", function (event) {
   const fold = field && field.closest("details");
   if (fold) fold.open = true;
 });
+
+// A polled item that is gone (deleted in another tab) answers 404: its poller goes, or htmx
+// would ask again every few seconds until the tab closes (it stops only on 286 or removal).
+document.addEventListener("htmx:responseError", function (event) {
+  const poller = event.detail.elt;
+  if (event.detail.xhr.status === 404 && poller.hasAttribute("data-item-poll")) poller.remove();
+});
