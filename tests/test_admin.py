@@ -512,3 +512,15 @@ def test_users_added_and_deleted_in_the_admin(admin_client, user, sent_tasks, me
 
     accounts.delete_account(deletion_id=AccountDeletion.objects.get(user_id=user.pk).pk)  # the task's body
     assert not User.objects.filter(pk=user.pk).exists() and stored_media(media_storage) == []
+
+
+def test_an_account_being_deleted_lends_no_training_labels(user, other_user, admin_user):
+    from accounts import services as accounts
+
+    unsure = ready_item(user, category="hoodie", confidence=0.3)
+    services.update_item(item=unsure, changes={"category": "sweater"})
+    assert [label for _, label, _ in selectors.training_labels()] == ["sweater"]
+    leaving = ready_item(other_user, category="dress", confidence=0.3)
+    services.review_item(item=leaving, reviewer=admin_user, category="skirt")
+    accounts.start_account_deletion(user=other_user)
+    assert [label for _, label, _ in selectors.training_labels()] == ["sweater"]

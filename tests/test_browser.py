@@ -252,6 +252,22 @@ def test_a_card_whose_item_was_deleted_elsewhere_stops_asking_for_its_status(bro
     assert len(asked) == settled
 
 
+def test_a_poll_after_the_session_ended_goes_to_the_login_page(browser_page, live_server, make_user):
+    """Not the login form drawn inside a card."""
+    from django.contrib.sessions.models import Session
+
+    from tests.factories import make_item
+
+    make_item(make_user("jun"), status=Item.Status.QUEUED)
+    page = browser_page
+    log_in(page, live_server, "jun")
+    page.goto(f"{live_server.url}/closet/")
+    page.locator("article[data-item-poll]").wait_for()
+    Session.objects.all().delete()  # signed out elsewhere, or expired
+    page.wait_for_url(f"{live_server.url}/accounts/login/**", timeout=5000)
+    assert page.locator("article.card").count() == 0
+
+
 def test_build_an_outfit_by_hand_plan_it_and_see_it_on_the_calendar(browser_page, live_server, make_user):
     """Taps pick a top, a bottom and shoes; the preview follows; the saved outfit, planned
     for today, is on the calendar."""

@@ -327,6 +327,7 @@ def test_media_is_served_to_the_owner(alice_client, user):
     original = alice_client.get(reverse("item-media", args=[item.pk, "original"]))
     assert "attachment" in original["Content-Disposition"]
     assert alice_client.get(reverse("item-media", args=[item.pk, "nonsense"])).status_code == 404
+    assert alice_client.head(reverse("item-media", args=[item.pk, "small"])).status_code == 200
 
 
 def test_a_photo_analysed_again_gets_a_new_url_and_only_versioned_urls_are_kept_for_good(alice_client, user):

@@ -173,11 +173,18 @@ def garment_model_versions() -> list[str]:
                 .distinct().order_by("model_version"))
 
 
+def _not_being_deleted(items) -> QuerySet:
+    """An account whose deletion is under way lends nothing to training."""
+    from wardrobe.models import AccountDeletion
+
+    return items.exclude(owner_id__in=AccountDeletion.objects.filter(finished_at__isnull=True).values("user_id"))
+
+
 def training_labels():
     """(item, category, source) for every item whose category a person vouched for: an
     admin's review first, else the owner's own choice. Processed items, and failed ones an
     admin labelled from the review queue (their upload is the photo then)."""
-    items = Item.objects.filter(
+    items = _not_being_deleted(Item.objects).filter(
         Q(image__gt="", reviewed_category__gt="") | Q(image__gt="", category__gt="")
         | Q(image="", original__gt="", reviewed_category__gt="")).only(
         "id", "owner", "image", "original", "category", "reviewed_category", "user_edited_fields").order_by(
@@ -193,7 +200,7 @@ def condition_labels():
     """(item, grade or "", boxes or None, source) for every processed item whose grade or
     boxes a person corrected: the admin's review first, else the owner's. Boxes are None
     when nobody corrected them (the grade alone is a label then)."""
-    items = Item.objects.exclude(image="").filter(
+    items = _not_being_deleted(Item.objects).exclude(image="").filter(
         Q(reviewed_grade__gt="") | Q(defects_reviewed=True)
         | Q(user_edited_fields__icontains="grade") | Q(user_edited_fields__icontains="defects")).only(
         "id", "owner", "image", "grade", "reviewed_grade", "defects", "defects_reviewed",

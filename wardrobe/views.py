@@ -8,7 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import defaults
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from inference import taxonomy
 from wardrobe import condition, selectors, services
@@ -267,7 +267,7 @@ def item_status(request, item_id):
 
 
 @login_required
-@require_GET
+@require_safe
 def item_media(request, item_id, kind):
     """Photos are private: served to their owner only (a short-lived presigned URL on S3)."""
     if kind not in MEDIA_KINDS:

@@ -128,3 +128,13 @@ document.addEventListener("htmx:responseError", function (event) {
   const poller = event.detail.elt;
   if (event.detail.xhr.status === 404 && poller.hasAttribute("data-item-poll")) poller.remove();
 });
+
+// A signed-out session (expired, or signed out in another tab) answers a poll or a button
+// with the login page: go there instead of drawing it inside a card.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  const url = event.detail.xhr.responseURL || "";
+  if (url.indexOf("/accounts/login/") !== -1) {
+    event.detail.shouldSwap = false;
+    window.location.assign(url);
+  }
+});
