@@ -59,6 +59,10 @@ class ProfileForm(forms.Form):
     city = forms.CharField(label=_("City"), max_length=100, required=False,
                            help_text=_("Used for weather-aware outfits."))
     show_photos = forms.BooleanField(label=_("Show my photos instead of cut-outs"), required=False)
+    current_password = forms.CharField(
+        label=_("Your password"), required=False, strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("Needed only to change the email (password resets go there)."))
 
     def __init__(self, *args, user: User, **kwargs):
         self.user = user
@@ -69,6 +73,16 @@ class ProfileForm(forms.Form):
         if _email_taken(email, exclude_pk=self.user.pk):
             raise forms.ValidationError(_("An account with that email already exists."))
         return email
+
+    def clean(self):
+        cleaned = super().clean()
+        # Whoever holds a session could otherwise send the account's reset mails to themselves.
+        email = cleaned.get("email")
+        if email and email.lower() != self.user.email.lower() and not self.user.check_password(
+                cleaned.get("current_password") or ""):
+            self.add_error("current_password", _("Enter your password to change the email."))
+        cleaned.pop("current_password", None)
+        return cleaned
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):

@@ -321,10 +321,15 @@ def test_my_page_shows_the_profile(alice_client, profile):
 
 
 def test_my_page_saves_nickname_email_language_and_city(alice_client, profile):
-    response = alice_client.post(reverse("my-page"), {
-        "nickname": "Alicia", "email": "alicia@example.org", "language": "ko", "city": "Busan",
-        "username": "mallory",
-    })
+    changes = {"nickname": "Alicia", "email": "alicia@example.org", "language": "ko", "city": "Busan",
+               "username": "mallory"}
+    # A new email (where reset mails go) asks for the password: a borrowed session cannot take the account.
+    for password in ("", "a wrong one"):
+        refused = alice_client.post(reverse("my-page"), {**changes, "current_password": password})
+        assert refused.status_code == 200 and "Enter your password to change the email." in refused.content.decode()
+        profile.refresh_from_db()
+        assert profile.email == "alice@example.com"
+    response = alice_client.post(reverse("my-page"), {**changes, "current_password": PASSWORD})
 
     assert response.status_code == 302 and response.url == reverse("my-page")
     profile.refresh_from_db()
