@@ -339,6 +339,39 @@ def test_the_webhook_gets_the_outfit_as_json(user, hook):
     assert delivery.webhook_status == "sent" and delivery.webhook_sent_at and len(mail.outbox) == 1
 
 
+def test_a_webhook_still_to_post_is_dropped_when_the_account_is_leaving(user, hook, quiet_tasks, monkeypatch):
+    from accounts.services import start_account_deletion
+    from wardrobe.tasks import post_daily_webhook
+
+    queued = []
+    monkeypatch.setattr(post_daily_webhook, "apply_async", lambda args, **options: queued.append(args[0]))
+    dressable(user)
+    subscribe(user, webhook_url=hook.url, by_email=False)
+    delivery = deliver_now(user)
+    assert queued == [delivery.pk]
+    start_account_deletion(user=user)  # before the task ran (a retry can be an hour later)
+    post_daily_webhook.apply(args=[delivery.pk])
+    delivery.refresh_from_db()
+    assert hook.calls == [] and delivery.webhook_status == "failed"
+
+
+def test_days_missed_while_the_workers_were_away_bring_one_mail_not_one_each(user, quiet_tasks):
+    dressable(user)
+    subscribe(user, hour=7, zone="Asia/Seoul")
+    for day in (2, 3, 4):  # each made by the beat at 07:01 in Seoul, none delivered
+        row = DailyDelivery.objects.create(owner=user, local_date=date(2026, 6, day))
+        DailyDelivery.objects.filter(pk=row.pk).update(created_at=utc(2026, 6, day - 1, 22, 1),
+                                                     enqueued_at=utc(2026, 6, day - 1, 22, 1))
+    quiet_tasks.clear()
+    daily.schedule(now=utc(2026, 6, 4, 22, 1))  # back at 07:01 on the 5th
+    for delivery_id in quiet_tasks:
+        daily.deliver(delivery_id=delivery_id)
+    assert len(mail.outbox) == 1
+    statuses = dict(DailyDelivery.objects.values_list("local_date", "status"))
+    assert statuses == {date(2026, 6, 2): "skipped", date(2026, 6, 3): "skipped", date(2026, 6, 4): "skipped",
+                        date(2026, 6, 5): "sent"}
+
+
 def test_webhook_failures_are_retried_with_backoff_then_given_up(user, hook, settings):
     dressable(user)
     subscribe(user, webhook_url=hook.url, by_email=False)

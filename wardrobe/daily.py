@@ -12,7 +12,7 @@ the mail may have gone out. The webhook is tried again with backoff on its own.
 import logging
 import uuid
 import zoneinfo
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -94,10 +94,33 @@ def schedule(*, now=None) -> dict:
                 .filter(enqueued_at__isnull=True).values_list("pk", flat=True)[:500]) + list(
         DailyDelivery.objects.filter(status=DailyDelivery.Status.PENDING, enqueued_at__lt=now - LOST_MESSAGE)
         .values_list("pk", flat=True)[:500])
+    late = _past_catch_up(lost, now=now)
+    DailyDelivery.objects.filter(pk__in=late, status=DailyDelivery.Status.PENDING).update(
+        status=DailyDelivery.Status.SKIPPED, message="its day's catch-up window had passed; not sent")
+    lost = [pk for pk in lost if pk not in late]
     dead = DailyDelivery.objects.filter(status=DailyDelivery.Status.SENDING, claimed_at__lt=now - STALE_SENDING).update(
         status=DailyDelivery.Status.FAILED, message="the worker stopped while sending; not sent again")
     publish(created + lost)
     return {"created": len(created), "resent": len(lost), "dead": dead}
+
+
+def _past_catch_up(delivery_ids, *, now) -> set:
+    """Of these rows, the ones whose local day's hour plus the catch-up window is over in the
+    subscriber's zone: after a long outage one "today's outfit" comes, not one for each day missed."""
+    rows = list(DailyDelivery.objects.filter(pk__in=delivery_ids).values_list("pk", "owner_id", "local_date"))
+    subscriptions = {s.owner_id: s for s in DailyOutfitSubscription.objects.filter(
+        owner_id__in={owner_id for _, owner_id, _ in rows})}
+    window = timedelta(hours=max(1, settings.DAILY_OUTFIT_CATCH_UP_HOURS))
+    late = set()
+    for pk, owner_id, local_date in rows:
+        subscription = subscriptions.get(owner_id)
+        try:
+            zone = zoneinfo.ZoneInfo(subscription.time_zone) if subscription else None
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            zone = None
+        if zone is not None and now > datetime.combine(local_date, time(subscription.hour), zone) + window:
+            late.add(pk)
+    return late
 
 
 def publish(delivery_ids) -> bool:
@@ -219,7 +242,8 @@ def post_webhook(*, delivery_id, first_try: bool) -> str:
             return "taken"
     delivery = DailyDelivery.objects.select_related("owner", "outfit").filter(pk=delivery_id).first()
     subscription = DailyOutfitSubscription.objects.filter(owner_id=delivery.owner_id).first() if delivery else None
-    if delivery is None or delivery.outfit is None or subscription is None or not subscription.webhook_url:
+    if (delivery is None or delivery.outfit is None or subscription is None or not subscription.webhook_url
+            or not subscription.enabled or not delivery.owner.is_active):  # unsubscribed or leaving since
         if delivery is not None:
             DailyDelivery.objects.filter(pk=delivery_id).update(webhook_status="failed")
         return "gone"
