@@ -14,12 +14,13 @@ from decimal import Decimal
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from inference import taxonomy
 from tests.conftest import image_bytes, photo_bytes, stored_media
 from tests.factories import make_item
 from tests.test_closet_views import ready_item
-from wardrobe import outfits, portability, services, spreadsheet
+from wardrobe import cleanout, outfits, portability, services, spreadsheet
 from wardrobe.models import (
     CleanoutDecision, Item, Lookbook, Outfit, OutfitFeedback, OutfitItem, OutfitPlan,
     Prediction, RecommendationRequest, Wear,
@@ -55,7 +56,7 @@ def make_full_closet(user) -> dict:
     failed = make_item(user, status=Item.Status.FAILED, failure_reason="The photo is damaged")
     for day, item in enumerate([tee, jeans, coat, failed], start=1):
         Item.objects.filter(pk=item.pk).update(created_at=at(day), updated_at=at(day + 10))
-    CleanoutDecision.objects.create(owner=user, item=coat, decision="sell", reasons=["not worn in a year"])
+    CleanoutDecision.objects.create(owner=user, item=coat, decision="sell", reasons=[{"code": "unworn", "months": 12, "last_worn": "2025-03-01"}])
 
     request = RecommendationRequest.objects.create(
         owner=user, style="casual", season="spring", temperature=14.5, precipitation="rain", budget=Decimal("90000"),
@@ -176,6 +177,11 @@ def test_the_schema_knows_the_taxonomy():
     assert set(item) - {"id", "files", "predictions", "seasons", "styles"} <= {f.name for f in Item._meta.fields}
     # An owner's edit of any field must survive their own export and import.
     assert item["user_edited_fields"]["items"]["enum"] == list(Item.EDITABLE_FIELDS)
+    # What the pages read back: an imported value outside these broke them (a cleanout reason, an occasion).
+    outfit = schema["$defs"]["outfit"]["properties"]
+    assert outfit["occasion"]["enum"] == [""] + list(RecommendationRequest.Occasion.values)
+    assert outfit["seasons"]["items"]["enum"] == [s.code for s in taxonomy.SEASONS]
+    assert schema["$defs"]["cleanout_decision"]["properties"]["decision"]["enum"] == list(cleanout.DECISIONS)
 
 
 # --- Import: round trip, twice, re-run ----------------------------------------------------------
@@ -285,7 +291,57 @@ HOSTILE = {
     "schema: a file outside photos/": lambda e, _o: _with_doc(
         e, lambda d: d["items"][0]["files"].update(original="closet.json")),
     "not json": lambda e, _o: {**e, "closet.json": b"{nope"},
+    # Past the schema, refused before anything stays written:
+    "a 30th of February": lambda e, _o: _with_doc(e, lambda d: d["items"][0].update(purchase_date="2025-02-30")),
+    "a 13th month": lambda e, _o: _with_doc(
+        e, lambda d: d["cleanout_decisions"][0].update(decided_at="2026-13-01T09:30:15+00:00")),
+    "json nested too deep": lambda e, _o: {**e, "closet.json": b"[" * 200_000 + b"]" * 200_000},
+    "Infinity": lambda e, _o: {**e, "closet.json": _doc_text(e).replace(
+        '"score": 0.', '"score": Infinity, "x": 0.', 1).encode()},
+    "one step twice": lambda e, _o: _with_doc(
+        e, lambda d: d["items"][0]["predictions"].append(dict(d["items"][0]["predictions"][0]))),
+    "one slot twice": lambda e, _o: _with_doc(e, _slot_twice),
+    "an embedding not base64": lambda e, _o: _with_doc(e, lambda d: d["items"][0].update(embedding="A")),
+    "an embedding of another length": lambda e, _o: _with_doc(e, _short_embedding),
+    "schema: a cleanout reason of another shape": lambda e, _o: _with_doc(
+        e, lambda d: d["cleanout_decisions"][0].update(reasons=["not worn"])),
+    "schema: an unknown occasion": lambda e, _o: _with_doc(e, lambda d: d["outfits"][0].update(occasion="picnic")),
 }
+
+
+def _doc_text(entries) -> str:
+    text = json.dumps(_doc(entries))
+    assert '"score": 0.' in text
+    return text
+
+
+def _slot_twice(document):
+    entries = document["outfits"][0]["entries"]
+    entries[1]["slot"] = entries[0]["slot"]
+
+
+def _short_embedding(document):
+    with_one = [item for item in document["items"] if item["embedding"]]
+    with_one[0]["embedding"] = "AAAA"
+
+
+def test_importing_a_backup_again_keeps_the_opinion_an_outfit_has_now(user, full_closet, tmp_path):
+    path = save_zip(tmp_path / "a.zip", export_zip(user))
+    outfit = full_closet["outfit"]
+    outfit.refresh_from_db()
+    outfits.give_feedback(outfit=outfit, liked=False)  # the like the backup holds, changed since
+    portability.import_archive(owner=user, path=path)
+    outfit.refresh_from_db()
+    assert outfit.feedback == "dislike"
+    assert list(OutfitFeedback.objects.filter(owner=user, outfit=outfit).values_list("liked", flat=True)) == [False]
+
+
+def test_an_imported_outfit_and_cleanout_decision_open_their_pages(client, user, other_user, full_closet, tmp_path):
+    portability.import_archive(owner=other_user, path=save_zip(tmp_path / "a.zip", export_zip(user)))
+    client.force_login(other_user)
+    assert client.get(reverse("cleanout")).status_code == 200
+    outfit = Outfit.objects.filter(owner=other_user).first()
+    assert client.post(reverse("outfit-clone", args=[outfit.pk])).status_code == 302
 
 
 @pytest.mark.parametrize("case", list(HOSTILE), ids=list(HOSTILE))

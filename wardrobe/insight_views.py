@@ -100,7 +100,14 @@ def insights_page(request):
 # --- Cleanout ------------------------------------------------------------------------------------
 
 def reason_text(reason: dict) -> str:
-    """A reason in the page's language."""
+    """A reason in the page's language; one of another shape (an older export's) is left out."""
+    try:
+        return _reason_text(reason)
+    except (KeyError, TypeError, ValueError):
+        return ""
+
+
+def _reason_text(reason: dict) -> str:
     code = reason["code"]
     if code == "unworn":
         months = reason["months"]
@@ -137,7 +144,7 @@ def _history(owner) -> list[dict]:
         latest = decision.item_id not in seen
         seen.add(decision.item_id)
         rows.append({"decision": decision, "name": DECISION_NAMES.get(decision.decision, decision.decision),
-                     "reasons": [reason_text(reason) for reason in decision.reasons],
+                     "reasons": [text for reason in decision.reasons if (text := reason_text(reason))],
                      "can_return": latest and decision.item.cleanout in cleanout.LEFT})
     return rows
 

@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -540,11 +540,13 @@ def _check_quota(owner, new_items: int, new_bytes: int) -> None:
 
 def _import_closet(*, owner, archive: SafeArchive, rerun_models: bool) -> ImportReport:
     try:
-        document = json.loads(archive.read(CLOSET_JSON, limit=settings.IMPORT_MAX_JSON_BYTES).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
+        document = json.loads(archive.read(CLOSET_JSON, limit=settings.IMPORT_MAX_JSON_BYTES).decode("utf-8"),
+                              parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:  # RecursionError: nested too deep
         raise ImportRefused(_("closet.json is not JSON: %(error)s") % {"error": str(error)[:200]}) from error
     validate_document(document)
     _check_references(document, owner)
+    _check_embeddings(document)
 
     report = ImportReport(kind="closet")
     ids = _Ids(owner)
@@ -572,17 +574,50 @@ def _import_closet(*, owner, archive: SafeArchive, rerun_models: bool) -> Import
                     path, limit=settings.MAX_UPLOAD_BYTES)))
                 saved_names.append(saved)
                 stored[item["id"]][column] = saved
-        with transaction.atomic():
-            queued = _write_rows(owner=owner, document=document, new_items=new_items, stored=stored,
-                                 photos=photos, ids=ids, report=report, rerun_models=rerun_models)
-            if queued:
-                transaction.on_commit(lambda: services.publish_processing(queued))
-            report.queued = len(queued)
+        try:
+            with transaction.atomic():
+                queued = _write_rows(owner=owner, document=document, new_items=new_items, stored=stored,
+                                     photos=photos, ids=ids, report=report, rerun_models=rerun_models)
+                if queued:
+                    transaction.on_commit(lambda: services.publish_processing(queued))
+                report.queued = len(queued)
+        except (ValueError, TypeError, OverflowError, DatabaseError) as error:
+            if is_transient(error):
+                raise
+            # A value the format's schema lets through but the closet cannot hold (a 30th of
+            # February, one step twice, a slot twice): rolled back whole, so a refusal.
+            raise ImportRefused(_("closet.json holds a value the closet cannot take (%(error)s).") % {
+                "error": str(error)[:200]}) from error
     except BaseException:
         for name in saved_names:
             services._delete_quietly(name)
         raise
     return report
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number closet.json may hold")
+
+
+def _check_embeddings(document: dict) -> None:
+    """Embeddings decode, and those of one model version have one length (cosines are taken
+    between them: a stray length broke the pages that compare items)."""
+    lengths: dict[str, set[int]] = {}
+    for item in document["items"]:
+        if item["embedding"] is None:
+            continue
+        try:
+            data = base64.b64decode(item["embedding"], validate=True)
+        except ValueError as error:
+            raise ImportRefused(_("closet.json: item %(id)s has an embedding that is not base64.") % {
+                "id": item["id"]}) from error
+        if not data or len(data) % 2:
+            raise ImportRefused(_("closet.json: item %(id)s has an embedding of %(size)d bytes.") % {
+                "id": item["id"], "size": len(data)})
+        lengths.setdefault(item["embedding_version"], set()).add(len(data))
+    mixed = sorted(version for version, sizes in lengths.items() if len(sizes) > 1)
+    if mixed:
+        raise ImportRefused(_("closet.json: the embeddings of %(version)s differ in length.") % {"version": mixed[0]})
 
 
 def _parse_dt(value):
@@ -726,7 +761,10 @@ def _write_rows(*, owner, document, new_items, stored, photos, ids: _Ids, report
     feedback = []
     for doc in document["outfit_feedback"]:
         created_at = _parse_dt(doc["created_at"])
-        if OutfitFeedback.objects.filter(owner=owner, created_at=created_at, liked=doc["liked"]).exists():
+        # An outfit the closet already had keeps the opinion it has now (a like since changed
+        # to a dislike does not come back); feedback without an outfit is matched by its time.
+        if (doc["outfit"] and outfit_ids[doc["outfit"]] in existing) or OutfitFeedback.objects.filter(
+                owner=owner, created_at=created_at, liked=doc["liked"]).exists():
             report.count("skipped", "outfit_feedback")
             continue
         feedback.append(OutfitFeedback(owner=owner, outfit_id=outfit_ids[doc["outfit"]] if doc["outfit"] else None,
