@@ -97,3 +97,17 @@ def test_data_urls_need_a_login_and_belong_to_their_owner(client, user, other_us
     if owned:
         client.force_login(other_user)
         assert getattr(client, method)(url).status_code == 404
+
+
+def test_an_import_whose_worker_died_ends_failed_with_its_archive_deleted(user, sent_tasks, media_storage):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    job = portability.start_import(owner=user, upload=SimpleUploadedFile("a.zip", b"PK not much"))
+    assert [path for path in stored_media(media_storage) if "imports" in str(path)]
+    claimed = timezone.now() - timedelta(hours=3)  # claimed by a worker that was killed then
+    ClosetImport.objects.filter(pk=job.pk).update(finished_at=claimed, enqueued_at=claimed)
+    assert portability.run_import(import_id=job.pk) is None  # the redelivered task finds it claimed
+    assert portability.sweep_data()["dead_imports"] == 1
+    job.refresh_from_db()
+    assert job.status == ClosetImport.Status.FAILED and "Importing the archive again is safe" in job.message
+    assert not [path for path in stored_media(media_storage) if "imports" in str(path)]

@@ -57,6 +57,9 @@ CSV_COLUMNS = ("image", "category", "colors", "brand", "size", "price", "purchas
                "last_worn_on", "grade", "caption_en", "caption_ko", "status", "created_at")
 MEDIA_FILE_NAMES = {"original": "original", **{k: v.rsplit(".", 1)[0] for k, v in services.ARTIFACT_FILES.items()}}
 STALE_EXPORT = timedelta(minutes=30)
+# An import claimed this long ago and not finished lost its worker (killed, out of memory):
+# its transaction was rolled back, and a run again would be claimed by nobody.
+STALE_IMPORT = timedelta(hours=2)
 
 
 class ImportRefused(Exception):
@@ -360,8 +363,16 @@ def downloadable(export: ClosetExport, *, now=None) -> bool:
 
 
 def sweep_data(*, now=None) -> dict:
-    """Deletes expired exports' files, sends exports and imports the broker missed."""
+    """Deletes expired exports' files, sends exports and imports the broker missed, and ends
+    imports whose worker died."""
     now = now or timezone.now()
+    dead = list(ClosetImport.objects.filter(status=ClosetImport.Status.PENDING, finished_at__lt=now - STALE_IMPORT))
+    for job in dead:
+        services._delete_quietly(job.file.name)
+    ClosetImport.objects.filter(pk__in=[job.pk for job in dead], status=ClosetImport.Status.PENDING).update(
+        status=ClosetImport.Status.FAILED, file="",
+        message=_("The import stopped before it finished (its worker ended); nothing was changed. "
+                  "Importing the archive again is safe."))
     expired = list(ClosetExport.objects.filter(status=ClosetExport.Status.READY, expires_at__lte=now))
     for export in expired:
         services._delete_quietly(export.file.name)
@@ -377,7 +388,8 @@ def sweep_data(*, now=None) -> dict:
         publish_exports(unsent[ClosetExport])
     if unsent[ClosetImport]:
         publish_imports(unsent[ClosetImport])
-    return {"expired": len(expired), "exports": len(unsent[ClosetExport]), "imports": len(unsent[ClosetImport])}
+    return {"expired": len(expired), "exports": len(unsent[ClosetExport]), "imports": len(unsent[ClosetImport]),
+            "dead_imports": len(dead)}
 
 
 # --- Import -----------------------------------------------------------------------------------
