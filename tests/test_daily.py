@@ -4,6 +4,7 @@ part, one-click links (valid, expired, reused, tampered), and the webhook's fail
 
 import email
 import json
+import socketserver
 import threading
 import time
 from datetime import date, datetime, timezone as dt_timezone
@@ -453,3 +454,68 @@ def test_the_settings_saved_on_my_page_go_back_there_and_never_off_site(alice_cl
     assert response.url == "/accounts/me/#daily"
     response = alice_client.post(reverse("daily-settings"), {**data, "next": "https://evil.example.com/"})
     assert response.url == reverse("my-data")
+
+
+class SlowSMTP(socketserver.StreamRequestHandler):
+    """Takes the mail, then waits `delay` before saying so (a server that stopped answering)."""
+
+    received: list = []
+    delay = 0.0
+
+    def handle(self):
+        self.wfile.write(b"220 test\r\n")
+        while line := self.rfile.readline():
+            command = line.strip().upper()
+            if command == b"DATA":
+                self.wfile.write(b"354 go\r\n")
+                data = b""
+                while not data.endswith(b"\r\n.\r\n"):
+                    chunk = self.rfile.readline()
+                    if not chunk:
+                        return
+                    data += chunk
+                type(self).received.append(data)
+                time.sleep(self.delay)
+                self.wfile.write(b"250 queued\r\n")
+            elif command == b"QUIT":
+                self.wfile.write(b"221 bye\r\n")
+                return
+            else:
+                self.wfile.write(b"250 ok\r\n")
+
+
+def test_a_mail_the_server_took_before_it_stopped_answering_is_not_sent_again(user, settings):
+    handler = type("ThisTestsSMTP", (SlowSMTP,), {"received": [], "delay": 1.5})
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", server.server_address[1], 0.5
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    try:
+        dressable(user)
+        subscribe(user)
+        delivery = DailyDelivery.objects.create(owner=user, local_date=date(2026, 6, 2))
+        with pytest.raises(Exception):
+            daily.deliver(delivery_id=delivery.pk)
+        assert len(handler.received) == 1
+        handler.delay = 0.0
+        assert daily.deliver(delivery_id=delivery.pk) is None  # the task's retry: not claimed again
+        delivery.refresh_from_db()
+        assert delivery.status == DailyDelivery.Status.FAILED and "not sent again" in delivery.message
+        assert len(handler.received) == 1
+    finally:
+        server.shutdown()
+
+
+def test_a_mail_server_that_is_away_is_tried_again(user, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 0.5  # nothing listens
+    dressable(user)
+    subscribe(user)
+    delivery = DailyDelivery.objects.create(owner=user, local_date=date(2026, 6, 2))
+    with pytest.raises(OSError):
+        daily.deliver(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == DailyDelivery.Status.PENDING  # handed back: nothing was handed over

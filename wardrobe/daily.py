@@ -207,6 +207,10 @@ def deliver(*, delivery_id) -> DailyDelivery | None:
             if subscription.by_email and owner.email:
                 daily_mail.send(owner=owner, outfit=outfit, on=delivery.local_date, weather=now)
                 email_sent_at = timezone.now()
+    except daily_mail.MaybeSent as error:
+        _finish(delivery, DailyDelivery.Status.FAILED,
+                f"the mail server stopped answering while taking the mail; not sent again ({error})"[:500])
+        raise
     except Exception as error:
         if is_transient(error) or isinstance(error, OSError):  # database, or the mail server away
             _release(delivery)

@@ -118,8 +118,29 @@ def message(*, owner, outfit, on, weather=None) -> EmailMultiAlternatives:
     return mail
 
 
+class MaybeSent(Exception):
+    """The mail server stopped answering while it was taking the mail: it may have arrived,
+    so it is not sent again (two mails for one day are worse than one missed)."""
+
+
 def send(*, owner, outfit, on, weather=None) -> None:
-    message(owner=owner, outfit=outfit, on=on, weather=weather).send(fail_silently=False)
+    """OSError (the server away, or refusing the login) before anything was handed over: another
+    try may send it. MaybeSent once the mail was being handed over."""
+    from django.core.mail import get_connection
+
+    mail = message(owner=owner, outfit=outfit, on=on, weather=weather)
+    connection = get_connection(fail_silently=False)
+    connection.open()
+    try:
+        mail.connection = connection
+        mail.send(fail_silently=False)
+    except OSError as error:  # smtplib's errors are OSErrors too
+        raise MaybeSent(str(error)) from error
+    finally:
+        try:
+            connection.close()
+        except OSError:
+            pass
 
 
 def webhook_payload(*, owner, outfit, on) -> dict:
