@@ -33,8 +33,9 @@ class PhotoConsumer(Protocol):
     def fail(self, *, key: str, token: str, reason: str) -> None:
         """Records why a photo could not be processed."""
 
-    def release(self, *, token: str) -> None:
-        """Gives the batch back for a retry after a transient error."""
+    def release(self, *, token: str, retried_key: str) -> None:
+        """Gives the batch back for a retry after a transient error: the task's retry brings
+        `retried_key` again; the batch's other photos go to the outbox for the sweep to send."""
 
 
 _consumers: dict[str, PhotoConsumer] = {}

@@ -36,7 +36,7 @@ def process_batch(*, consumer: str, key: str, held: str | None = None) -> int:
     """
     owner = consumers.get(consumer)
     if held:
-        owner.release(token=held)  # no-op if the sweep took it back already
+        owner.release(token=held, retried_key=key)  # no-op if the sweep took it back already
     batch = owner.claim(key=key, batch_size=settings.PROCESSING_BATCH_SIZE)
     if not batch.keys:
         return 0  # already done, or another worker has it
@@ -50,6 +50,12 @@ def process_batch(*, consumer: str, key: str, held: str | None = None) -> int:
                 except FileNotFoundError:
                     owner.fail(key=photo_key, token=batch.token, reason="The original photo is missing.")
                     metrics.count_failure(consumer, "missing_original")
+                except Exception as error:  # denied, refused by the storage: this photo, not the batch
+                    if is_transient(error):
+                        raise
+                    logger.warning("photo %s of %s cannot be read: %r", photo_key, consumer, error)
+                    owner.fail(key=photo_key, token=batch.token, reason="The original photo cannot be read.")
+                    metrics.count_failure(consumer, "unreadable_original")
             results = _run(sources)
             metrics.observe_results(consumer, results)
             _replace_dropped_connections()  # the batch may have run past a server's idle timeout
@@ -59,7 +65,7 @@ def process_batch(*, consumer: str, key: str, held: str | None = None) -> int:
                 else:
                     owner.fail(key=photo_key, token=batch.token, reason=result.error)
     except Exception as error:
-        if is_transient(error) and not _release(owner, batch.token):
+        if is_transient(error) and not _release(owner, batch.token, key):
             raise BatchNotGivenBack(batch.token) from error
         raise
     return len(batch.keys)
@@ -74,10 +80,10 @@ def _replace_dropped_connections() -> None:
             connection.close()
 
 
-def _release(owner, token) -> bool:
+def _release(owner, token, key) -> bool:
     try:
         _replace_dropped_connections()  # the error that brought us here may have broken it
-        owner.release(token=token)
+        owner.release(token=token, retried_key=key)
         return True
     except Exception as error:
         if not is_transient(error):

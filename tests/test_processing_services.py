@@ -146,12 +146,16 @@ def test_failure_is_recorded_with_its_reason_and_retry_resets(user, django_captu
 
 
 def test_release_puts_a_batch_back_on_the_queue_without_using_up_an_attempt(user):
-    item = make_item(user, status=Item.Status.QUEUED)
-    claim = claimed(item)
-    assert services.release_claim(token=claim.token) == 1
+    item, other = make_item(user, status=Item.Status.QUEUED), make_item(user, status=Item.Status.QUEUED)
+    claim = claimed(item, batch_size=4)
+    assert {i.pk for i in claim.items} == {item.pk, other.pk}
+    assert services.release_claim(token=claim.token, retried_key=str(item.pk)) == 2
     item.refresh_from_db()
+    other.refresh_from_db()
     assert (item.status, item.claim_token, item.attempts) == (Item.Status.QUEUED, None, 0)
     assert item.enqueued_at is not None  # the task's retry is on its way: not the outbox
+    # The batch's other photo: its own message may have been used up while the batch held it.
+    assert (other.status, other.attempts, other.enqueued_at) == (Item.Status.QUEUED, 0, None)
 
 
 def test_a_beating_claim_is_never_taken_over_however_long_it_runs(user, settings):

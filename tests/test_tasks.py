@@ -1,5 +1,7 @@
 """The processing task in-process: batching, idempotency, permanent and transient errors."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -260,11 +262,11 @@ def test_a_batch_the_database_was_too_far_gone_to_take_back_is_given_back_by_the
             raise OperationalError("server closed the connection unexpectedly")
         return real_apply_results(**kwargs)
 
-    def release_once_the_database_is_back(*, token):
+    def release_once_the_database_is_back(*, token, retried_key):
         releases.append(token)
         if len(releases) == 1:
             raise OperationalError("could not connect to server")
-        return real_release(token=token)
+        return real_release(token=token, retried_key=retried_key)
 
     monkeypatch.setattr(pipeline, "run_batch", lambda sources, steps=None: [fake_result() for _ in sources])
     monkeypatch.setattr(closet, "apply_results", store_once_the_database_is_back)
@@ -275,3 +277,57 @@ def test_a_batch_the_database_was_too_far_gone_to_take_back_is_given_back_by_the
     # The retry gave back the first claim, then claimed and stored: one attempt spent, not two.
     assert (item.status, item.attempts) == (Item.Status.READY, 1)
     assert releases == [stores[0], stores[0]] and stores[1] != stores[0]
+
+
+def test_a_retry_after_part_of_the_batch_was_stored_leaves_no_photo_without_a_message(user, monkeypatch,
+                                                                                        sent_tasks):
+    from wardrobe import services as closet
+
+    first, second = queued_item(user, photo_bytes("hat")), queued_item(user, photo_bytes("shoes"))
+    real_apply_results, stores = closet.apply_results, []
+
+    def run_batch(sources, steps=None):
+        # Meanwhile another worker takes `second`'s own message: the batch holds it, so it does nothing.
+        assert processing.process_batch(consumer="closet", key=str(second.pk)) == 0
+        return [fake_result() for _ in sources]
+
+    def store(**kwargs):
+        stores.append(kwargs["item_id"])
+        if kwargs["item_id"] == str(second.pk) and stores.count(str(second.pk)) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_apply_results(**kwargs)
+
+    monkeypatch.setattr(pipeline, "run_batch", run_batch)
+    monkeypatch.setattr(closet, "apply_results", store)
+    outcome = process_photos.apply(args=["closet", str(first.pk)])  # eager: the retry runs in place
+    assert outcome.successful(), outcome.traceback
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == Item.Status.READY
+    # The retry brought `first` again (done already); `second` waits in the outbox, which the sweep sends.
+    assert (second.status, second.enqueued_at) == (Item.Status.QUEUED, None)
+    sent_tasks.clear()
+    Item.objects.filter(pk=second.pk).update(status_changed_at=second.status_changed_at - timedelta(minutes=5))
+    closet.sweep_processing(queue_depth=lambda: 4)  # a busy queue
+    assert str(second.pk) in sent_tasks
+
+
+def test_a_photo_the_storage_refuses_fails_alone(user, monkeypatch, settings):
+    from django.core.files.storage import FileSystemStorage
+
+    settings.PROCESSING_BATCH_SIZE = 8
+    refused, good = queued_item(user, photo_bytes("hat")), queued_item(user, photo_bytes("shoes"))
+    real_open = FileSystemStorage.open
+
+    def open_(storage, name, mode="rb"):
+        if name == refused.original.name:
+            raise PermissionError(13, "Permission denied", name)
+        return real_open(storage, name, mode)
+
+    monkeypatch.setattr(FileSystemStorage, "open", open_)
+    monkeypatch.setattr(pipeline, "run_batch", lambda sources, steps=None: [fake_result() for _ in sources])
+    process_photos.apply(args=["closet", str(refused.pk)])
+    good.refresh_from_db()
+    refused.refresh_from_db()
+    assert (good.status, refused.status) == (Item.Status.READY, Item.Status.FAILED)
+    assert refused.failure_reason == "The original photo cannot be read."

@@ -43,12 +43,15 @@ def renew(model, *, token) -> int:
     return model.objects.filter(claim_token=token, status=PROCESSING).update(heartbeat_at=timezone.now())
 
 
-def release(model, *, token) -> int:
-    """Back on the queue before the task retries the batch: the retry is this attempt
-    again, and the retry's own message is on its way (so not the outbox)."""
+def release(model, *, token, retried_key=None) -> int:
+    """Back on the queue before the task retries the batch: the retry is this attempt again.
+    The retry's own message brings `retried_key`; the others' messages may have been used up
+    while the batch held them (a worker found them taken), so they go to the outbox."""
     now = timezone.now()
-    return model.objects.filter(claim_token=token, status=PROCESSING).update(
-        status=QUEUED, claim_token=None, status_changed_at=now, enqueued_at=now, attempts=F("attempts") - 1)
+    rows = model.objects.filter(claim_token=token, status=PROCESSING)
+    given_back = dict(status=QUEUED, claim_token=None, status_changed_at=now, attempts=F("attempts") - 1)
+    retried = rows.filter(pk=retried_key).update(**given_back, enqueued_at=now) if retried_key else 0
+    return retried + rows.update(**given_back, enqueued_at=None)
 
 
 def fail(model, *, pk, token, reason: str) -> bool:

@@ -35,5 +35,5 @@ class ClosetPhotos:
     def fail(self, *, key, token, reason):
         services.fail_item(item_id=key, token=token, reason=reason)
 
-    def release(self, *, token):
-        services.release_claim(token=token)
+    def release(self, *, token, retried_key):
+        services.release_claim(token=token, retried_key=retried_key)

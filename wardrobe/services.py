@@ -414,8 +414,8 @@ def renew_claim(*, token) -> int:
     return claims.renew(Item, token=token)
 
 
-def release_claim(*, token) -> int:
-    return claims.release(Item, token=token)
+def release_claim(*, token, retried_key=None) -> int:
+    return claims.release(Item, token=token, retried_key=retried_key)
 
 
 def fail_item(*, item_id, token, reason: str) -> bool:

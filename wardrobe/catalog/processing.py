@@ -28,8 +28,8 @@ class _Photos:
         with default_storage.open(name, "rb") as handle:
             return handle.read()
 
-    def release(self, *, token):
-        claims.release(self.model, token=token)
+    def release(self, *, token, retried_key):
+        claims.release(self.model, token=token, retried_key=retried_key)
 
 
 class ProductPhotos(_Photos):
