@@ -70,7 +70,9 @@ class DefectDetector:
         self.iou_threshold: float = self.metadata.get("iou_threshold", 0.5)
         self.session = onnx_session(weights_dir / "defects.onnx")
         self.input_name = self.session.get_inputs()[0].name
-        self.version = file_digest(weights_dir / "defects.onnx")
+        # The thresholds decide which boxes are kept (and so the grade): they are part of the version.
+        self.version = (f"{file_digest(weights_dir / 'defects.onnx')}"
+                        f"-c{self.confidence_threshold:g}-iou{self.iou_threshold:g}")
 
     def predict(self, images: Sequence[Image.Image]) -> list[list[Detection]]:
         """Detections per photo, strongest first, anywhere on the photo. The garment mask

@@ -24,7 +24,15 @@ def open_rgb(source: bytes | str | Path) -> Image.Image:
     image = ImageOps.exif_transpose(image)
     if image.mode in ("I", "I;16", "I;16B", "I;16L"):
         # 16-bit grey: Pillow's own conversion clips at 255, which turns every tone white.
-        image = Image.fromarray((np.asarray(image, dtype=np.float64) / 257).round().clip(0, 255).astype(np.uint8))
+        # Its colour key (tRNS) is a 16-bit value: the alpha is taken before the tones shrink.
+        values = np.asarray(image, dtype=np.float64)
+        grey = Image.fromarray((values / 257).round().clip(0, 255).astype(np.uint8))
+        key = image.info.get("transparency")
+        if isinstance(key, int):
+            alpha = Image.fromarray(np.where(values == key, 0, 255).astype(np.uint8))
+            image = Image.merge("LA", (grey, alpha))
+        else:
+            image = grey
     # "transparency" is a palette entry or, in RGB and grey PNGs, a colour key (tRNS).
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
         rgba = image.convert("RGBA")

@@ -242,7 +242,9 @@ class PatternStep(ModelStep):
         for photo in photos:
             prediction = predicted.get(id(photo))
             if prediction is None:
-                outputs.append({})
+                # No answer this time, said so: an earlier model's pattern must not stay beside
+                # a caption composed without it.
+                outputs.append({"pattern": "", "pattern_confidence": None})
                 continue
             photo.confidences[self.name] = prediction.confidence
             outputs.append({"pattern": prediction.pattern, "pattern_confidence": prediction.confidence,

@@ -76,6 +76,47 @@ def test_a_sixteen_bit_grey_png_keeps_its_tones():
     assert flat.getpixel((20, 5)) == (128, 128, 128) and flat.getpixel((5, 5)) == (255, 255, 255)
 
 
+def test_a_sixteen_bit_grey_png_with_a_colour_key_is_flattened_on_white():
+    grey = np.full((20, 40), 40000, np.uint16)
+    grey[:5] = 0  # the key
+    buffer = io.BytesIO()
+    Image.fromarray(grey).save(buffer, "PNG", transparency=0)
+    flat = open_rgb(buffer.getvalue())
+    assert flat.getpixel((20, 10)) == (156, 156, 156) and flat.getpixel((0, 0)) == (255, 255, 255)
+
+
+def test_the_stain_detectors_version_names_its_thresholds(tmp_path):
+    from inference.defects import DEFAULT_WEIGHTS_DIR, DefectDetector
+
+    stricter = tmp_path / "stricter"
+    stricter.mkdir()
+    (stricter / "defects.onnx").symlink_to(DEFAULT_WEIGHTS_DIR / "defects.onnx")
+    metadata = json.loads((DEFAULT_WEIGHTS_DIR / "metadata.json").read_text())
+    (stricter / "metadata.json").write_text(json.dumps({**metadata, "confidence_threshold": 0.9}))
+    shipped, other = DefectDetector(DEFAULT_WEIGHTS_DIR), DefectDetector(stricter)
+    assert shipped.version != other.version and other.version.split("-c")[0] == shipped.version.split("-c")[0]
+
+
+def test_a_pattern_step_without_an_answer_clears_an_earlier_models_pattern(user):
+    from inference.pattern import load
+    from tests.factories import fake_result, make_item, unit_vector
+    from wardrobe import services
+
+    item = make_item(user, pattern="striped", pattern_confidence=0.91)
+    photo = pipeline.Photo(source=b"", image=Image.new("RGB", (64, 64)),
+                           embedding=pipeline.Embedding(unit_vector(1, 0), "garment-new@abc", 0.9))
+    assert load().embedding_version != "garment-new@abc"  # weights fitted on another garment model
+    [answer] = pipeline.PatternStep().run_batch([photo])
+    assert answer == {"pattern": "", "pattern_confidence": None}
+    services.reprocess_items(items=[item])
+    claim = services.claim_items(item_id=item.pk, batch_size=1)
+    result = fake_result()
+    result.fields.update(answer)
+    services.apply_results(item_id=item.pk, token=claim.token, result=result)
+    item.refresh_from_db()
+    assert (item.pattern, item.pattern_confidence) == ("", None) and "striped" not in item.caption_en.lower()
+
+
 def test_segmentation_finds_the_garment_and_cuts_it_out():
     steps = [pipeline.NormalizeStep(), pipeline.SegmentStep()]
     result = pipeline.run(photo_bytes("tshirt"), steps=steps)
