@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import make_item
 from wardrobe import outfits
@@ -147,6 +148,10 @@ def test_a_broker_outage_leaves_the_request_for_the_sweep(user, closet, monkeypa
     monkeypatch.setattr(generate_recommendations, "apply_async", lambda args, **options: sent.append(args[0]))
     RecommendationRequest.objects.filter(pk=made.pk).update(created_at=made.created_at - timedelta(minutes=5))
     assert outfits.sweep_recommendations() == 1 and sent == [str(made.pk)]
+    assert outfits.sweep_recommendations() == 0  # sent a moment ago: on its way
+    # Still pending long after: its message was lost with the broker's queue.
+    RecommendationRequest.objects.filter(pk=made.pk).update(enqueued_at=timezone.now() - timedelta(minutes=15))
+    assert outfits.sweep_recommendations() == 1 and sent == [str(made.pk)] * 2
 
 
 def test_a_failing_generation_marks_the_request_failed(user, closet, monkeypatch):

@@ -73,12 +73,19 @@ def publish_recommendations(request_ids) -> bool:
     return len(sent) == len(request_ids)
 
 
+# Generation takes seconds: a request still pending this long after its message went was
+# lost with it (a broker restarted without its queue). Sent again; a second run does nothing.
+LOST_REQUEST = timedelta(minutes=10)
+
+
 def sweep_recommendations() -> int:
-    """Sends requests the broker missed (the outbox); the processing sweep calls it."""
-    grace = timezone.now() - timedelta(seconds=settings.OUTBOX_GRACE_SECONDS)
-    outbox = list(RecommendationRequest.objects.filter(
-        status=RecommendationRequest.Status.PENDING, enqueued_at__isnull=True, created_at__lt=grace)
-        .values_list("pk", flat=True)[:settings.OUTBOX_BATCH])
+    """Sends requests the broker missed (the outbox) or lost; the processing sweep calls it."""
+    now = timezone.now()
+    pending = RecommendationRequest.objects.filter(status=RecommendationRequest.Status.PENDING)
+    outbox = list(pending.filter(
+        enqueued_at__isnull=True, created_at__lt=now - timedelta(seconds=settings.OUTBOX_GRACE_SECONDS))
+        .values_list("pk", flat=True)[:settings.OUTBOX_BATCH]) + list(
+        pending.filter(enqueued_at__lt=now - LOST_REQUEST).values_list("pk", flat=True)[:settings.OUTBOX_BATCH])
     if outbox:
         publish_recommendations(outbox)
     return len(outbox)
