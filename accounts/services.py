@@ -35,8 +35,6 @@ def set_language(*, user: User, language: str) -> None:
 
 def request_account_deletion(*, user: User, password: str):
     """Returns the deletion under way, or None when the password is wrong."""
-    from wardrobe.models import AccountDeletion, DailyOutfitSubscription
-
     if not user.check_password(password):
         return None
     return start_account_deletion(user=user)

@@ -156,6 +156,11 @@ def test_a_product_the_feed_no_longer_lists_is_withdrawn_and_comes_back_when_lis
     feed.write_text(HEADER)
     with pytest.raises(ValueError, match="names no product"):
         services.import_feed(path=feed, shop="Shop")
+    json_feed = feed_dir / "feed.jsonl"  # a line cut short: nobody can tell whether P1 is still sold
+    json_feed.write_text(json.dumps({"sku": "T1", "name": "Crew tee", "brand": "Brand", "price": 19000,
+                                     "url": "https://shop.example.com/t1", "image": "a.jpg"}) + '\n{"sku": "P1", "na\n')
+    cut = services.import_feed(path=json_feed, shop="Shop")
+    assert cut.withdrawn == [] and cut.withdrawal_skipped
     assert Product.objects.filter(withdrawn=True).count() == 0
 
 

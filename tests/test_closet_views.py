@@ -289,6 +289,19 @@ def test_a_page_drawn_before_the_result_changes_only_what_the_person_changed(ali
     assert "padding" in item.caption_en.lower()
 
 
+def test_a_tick_given_on_a_form_that_came_back_with_an_error_is_kept(alice_client, user):
+    item = ready_item(user, category="hoodie")  # no styles
+    shown = EditForm(alice_client.get(reverse("item-detail", args=[item.pk])).content.decode()).data
+    shown["styles"], shown["purchase_price"] = ["casual"], ["-5"]
+    refused = alice_client.post(reverse("item-edit", args=[item.pk]), shown)
+    assert refused.status_code == 400
+    again = EditForm(refused.content.decode()).data
+    again["purchase_price"] = ["100"]
+    alice_client.post(reverse("item-edit", args=[item.pk]), again)
+    item.refresh_from_db()
+    assert [style.code for style in item.styles] == ["casual"] and str(item.purchase_price) == "100.00"
+
+
 def test_invalid_edit_shows_errors_and_changes_nothing(alice_client, user):
     item = ready_item(user, category="hoodie")
     response = alice_client.post(reverse("item-edit", args=[item.pk]), {"category": "spaceship", "purchase_price": "-5"})

@@ -408,7 +408,8 @@ def test_private_addresses_and_other_schemes_are_refused_in_production(user, hoo
     for url in (hook.url, "http://localhost:8080/x", "http://10.0.0.8/x", "http://169.254.169.254/latest",
                 "http://[::1]/x", "http://[::ffff:127.0.0.1]/x",
                 # private IPv4 inside NAT64 and 6to4 addresses (a NAT64 network routes them)
-                "http://[64:ff9b::a9fe:a9fe]/latest", "http://[64:ff9b:1::a00:1]/x", "http://[2002:a9fe:a9fe::1]/x"):
+                "http://[64:ff9b::a9fe:a9fe]/latest", "http://[64:ff9b:1::a00:1]/x", "http://[2002:a9fe:a9fe::1]/x",
+                "http://[64:ff9b:1:a9fe:a9:fe00:808:808]/x"):  # a local-use NAT64 prefix carries it elsewhere
         with pytest.raises(webhooks.WebhookRefused, match="private"):
             webhooks.post_json(url, {})
     for url in ("ftp://example.com/x", "file:///etc/passwd", "gopher://example.com"):
@@ -519,3 +520,19 @@ def test_a_mail_server_that_is_away_is_tried_again(user, settings):
         daily.deliver(delivery_id=delivery.pk)
     delivery.refresh_from_db()
     assert delivery.status == DailyDelivery.Status.PENDING  # handed back: nothing was handed over
+
+
+def test_a_mail_in_doubt_still_leaves_the_days_webhook_to_post(user, hook, monkeypatch):
+    from wardrobe import daily_mail
+
+    def stops_answering(**kwargs):
+        raise daily_mail.MaybeSent("the server went quiet after DATA")
+
+    monkeypatch.setattr(daily_mail, "send", stops_answering)
+    dressable(user)
+    subscribe(user, webhook_url=hook.url)
+    with pytest.raises(daily_mail.MaybeSent):
+        deliver_now(user)
+    delivery = DailyDelivery.objects.get(owner=user)
+    assert delivery.status == DailyDelivery.Status.FAILED and delivery.webhook_status == "sent"
+    assert len(hook.calls) == 1

@@ -35,7 +35,7 @@ def test_the_studio_saves_a_hand_made_outfit_rated_by_the_scorer(alice_client, u
     assert page.status_code == 200 and str(closet["bag"].pk) in page.content.decode()  # bags and accessories too
     response = alice_client.post(reverse("outfit-studio"), {
         **pick(top=closet["tee"], bottom=closet["jeans"], shoes=closet["sneakers"], accessory=closet["bag"]),
-        "name": "Saturday", "occasion": "daily", "seasons": ["summer"]})
+        "name": "Saturday", "occasion": "daily", "seasons": ["summer", "summer"]})  # a crafted post: once
     outfit = Outfit.objects.get(owner=user)
     assert response.url == reverse("outfit-detail", args=[outfit.pk])
     assert outfit.source == Outfit.Source.MANUAL and outfit.name == "Saturday" and outfit.seasons == ["summer"]

@@ -208,8 +208,13 @@ def deliver(*, delivery_id) -> DailyDelivery | None:
                 daily_mail.send(owner=owner, outfit=outfit, on=delivery.local_date, weather=now)
                 email_sent_at = timezone.now()
     except daily_mail.MaybeSent as error:
+        # Only the mail is in doubt: the webhook still gets the day's outfit.
+        webhook = "pending" if subscription.webhook_url else ""
         _finish(delivery, DailyDelivery.Status.FAILED,
-                f"the mail server stopped answering while taking the mail; not sent again ({error})"[:500])
+                f"the mail server stopped answering while taking the mail; not sent again ({error})"[:500],
+                outfit=outfit, webhook_status=webhook)
+        if webhook:
+            transaction.on_commit(lambda: _publish_webhook(delivery.pk))
         raise
     except Exception as error:
         if is_transient(error) or isinstance(error, OSError):  # database, or the mail server away

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from inference import taxonomy
@@ -30,6 +31,18 @@ class UploadForm(forms.Form):
 
 def _blank(label):
     return [("", label)]
+
+
+class ShownTicks(forms.MultipleHiddenInput):
+    """The ticks a page showed, with an empty marker so that "none ticked" is sent too (without
+    it, a form drawn again after an error took the person's new ticks for the shown ones)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return format_html('<input type="hidden" name="{}" value="">', name) + super().render(
+            name, value, attrs, renderer)
+
+    def value_from_datadict(self, data, files, name):
+        return [value for value in super().value_from_datadict(data, files, name) if value]
 
 
 class ItemForm(forms.Form):
@@ -64,6 +77,8 @@ class ItemForm(forms.Form):
         self.fields["grade"].choices = _blank("—") + list(Item.Grade.choices)
         for field in self.fields.values():
             field.show_hidden_initial = True
+            if isinstance(field, forms.MultipleChoiceField):
+                field.hidden_widget = ShownTicks
 
     def edits(self) -> dict:
         """The fields the person changed from what the page showed; every field for a client

@@ -743,7 +743,7 @@ def _write_rows(*, owner, document, new_items, stored, photos, ids: _Ids, report
             id=outfit_ids[doc["id"]], owner=owner, request_id=request_ids[doc["request"]] if doc["request"] else None,
             source=doc["source"], name=doc["name"], rank=doc["rank"], score=doc["score"], terms=doc["terms"],
             explanation=doc["explanation"], hashtags=doc["hashtags"], scorer_version=doc["scorer_version"],
-            saved=doc["saved"], feedback=doc["feedback"], occasion=doc["occasion"], seasons=doc["seasons"],
+            saved=doc["saved"], feedback=doc["feedback"], occasion=doc["occasion"], seasons=list(dict.fromkeys(doc["seasons"])),
             created_at=_parse_dt(doc["created_at"]))
         outfits.append(outfit)
         if doc["cloned_from"]:

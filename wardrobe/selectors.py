@@ -215,7 +215,7 @@ def condition_labels():
 
 def reviewed_captions(*, languages=("ko", "en")):
     """(item, language, caption) for each caption an owner wrote on a processed item."""
-    items = Item.objects.exclude(image="").filter(
+    items = _not_being_deleted(Item.objects).exclude(image="").filter(
         Q(user_edited_fields__icontains="caption_ko") | Q(user_edited_fields__icontains="caption_en")).only(
         "id", "image", "caption_ko", "caption_en", "user_edited_fields").order_by("created_at")
     for item in items.iterator():

@@ -12,6 +12,7 @@ an item's id comes from the account and its photo's bytes.
 import csv
 import hashlib
 import io
+import logging
 import re
 import uuid
 from datetime import datetime
@@ -29,6 +30,8 @@ from wardrobe.archives import ArchiveRefused, unsafe_name_reason
 from wardrobe.models import Item
 from wardrobe.portability import ID_NAMESPACE, ImportRefused, ImportReport, from_spreadsheet_cell
 from wardrobe.uploads import PhotoRejected, check_photo
+
+logger = logging.getLogger(__name__)
 
 COLUMNS = ("image", "category", "colors", "brand", "size", "price", "purchase_date", "notes")
 COLOR_SEPARATORS = re.compile(r"[;,/|+]")
@@ -130,7 +133,8 @@ def _row_values(row: dict) -> dict:
 def import_rows(*, owner, data: bytes, photos) -> ImportReport:
     """Imports each good row; `photos.read(name)` gives a photo's bytes (None: not there).
     All or nothing against failures other than a bad row: the rows saved before it are
-    taken back with their photos, so "nothing was changed" holds."""
+    taken back with their photos, so "nothing was changed" holds. Each row is its own short
+    write (one transaction for the sheet would hold SQLite's lock for every photo)."""
     report = ImportReport(kind="spreadsheet")
     reader = csv.DictReader(io.StringIO(_decode(data), newline=""))
     try:
@@ -142,23 +146,27 @@ def import_rows(*, owner, data: bytes, photos) -> ImportReport:
             "columns": ",".join(COLUMNS)})
     reader.fieldnames = header
     stored: list[str] = []
+    created: list[uuid.UUID] = []
     try:
-        with transaction.atomic():
-            queued = _import_sheet(owner=owner, reader=reader, photos=photos, report=report, stored=stored)
+        _import_sheet(owner=owner, reader=reader, photos=photos, report=report, stored=stored, created=created)
     except BaseException:
+        try:
+            Item.objects.filter(pk__in=created).delete()
+        except Exception as error:  # the database away too: the retry finds them and skips them
+            logger.warning("spreadsheet import: %d rows not taken back: %s", len(created), error)
         for name in stored:
             services._delete_quietly(name)
         raise
-    if queued:
-        transaction.on_commit(lambda: services.publish_processing(queued))
-    report.queued = len(queued)
+    if created:
+        transaction.on_commit(lambda: services.publish_processing(created))
+    report.queued = len(created)
     return report
 
 
-def _import_sheet(*, owner, reader, photos, report, stored) -> list[uuid.UUID]:
+def _import_sheet(*, owner, reader, photos, report, stored, created) -> None:
+    """Imports the rows, noting the items made (`created`) and the files stored (`stored`)."""
     quota = services._Quota(owner)
     seen: dict[str, int] = {}
-    queued = []
     line = 1  # the header's
     while True:
         try:
@@ -185,8 +193,7 @@ def _import_sheet(*, owner, reader, photos, report, stored) -> list[uuid.UUID]:
             report.bad_rows.append({"line": start, "reason": str(error)})
             continue
         if item_id is not None:
-            queued.append(item_id)
-    return queued
+            created.append(item_id)
 
 
 def _import_row(*, owner, row, photos, quota, seen, line, report, stored) -> uuid.UUID | None:

@@ -116,7 +116,7 @@ def save_outfit(*, owner, chosen: dict[str, str], name: str = "", occasion: str 
     rated = rate(owner=owner, chosen=chosen, occasion=occasion, seasons=seasons, temperature=temperature)
     outfit = Outfit.objects.create(
         owner=owner, source=Outfit.Source.MANUAL, name=name.strip()[:80], saved=True, occasion=occasion,
-        seasons=list(seasons), score=rated.outfit.score, terms=rated.outfit.terms, explanation=rated.explanation,
+        seasons=list(dict.fromkeys(seasons)), score=rated.outfit.score, terms=rated.outfit.terms, explanation=rated.explanation,
         hashtags=scorer.hashtags(rated.outfit, rated.request), scorer_version=outfits.SCORER_VERSION,
         cloned_from=cloned_from)
     OutfitItem.objects.bulk_create([OutfitItem(outfit=outfit, item=item, slot=slot) for slot, item in rated.pieces])

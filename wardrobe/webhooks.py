@@ -26,7 +26,8 @@ class WebhookUnavailable(Exception):
     """Timeout, connection error, 429 or 5xx: worth another try later."""
 
 
-NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # the IPv4 address in the low 32 bits
+LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")  # local use (RFC 8215), never global
 
 
 def _allowed(address: str) -> bool:
@@ -36,8 +37,10 @@ def _allowed(address: str) -> bool:
     if isinstance(ip, ipaddress.IPv6Address):
         # An IPv4 address carried inside an IPv6 one (mapped, 6to4, NAT64) is judged as itself:
         # on a NAT64 network [64:ff9b::a9fe:a9fe] reaches 169.254.169.254.
+        if ip in LOCAL_NAT64:
+            return False
         embedded = ip.ipv4_mapped or ip.sixtofour or (
-            ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF) if any(ip in net for net in NAT64) else None)
+            ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF) if ip in NAT64 else None)
         if embedded is not None:
             ip = embedded
     return ip.is_global and not ip.is_multicast

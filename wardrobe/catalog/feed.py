@@ -94,12 +94,15 @@ def _row(number: int, record) -> FeedRow | BadRow:
                    values["image"])
 
 
-def read_feed(path: Path) -> tuple[list[FeedRow], list[BadRow], set[str]]:
+def read_feed(path: Path) -> tuple[list[FeedRow], list[BadRow], set[str] | None]:
     """The good rows, the bad ones, and every sku the feed names (a bad row's too: a row that
-    could not be read this time does not mean the shop dropped the product)."""
-    rows, bad, seen, listed = [], [], {}, set()
+    could not be read this time does not mean the shop dropped the product); None instead
+    when a line could not be read at all, so nobody can tell which skus the feed holds."""
+    rows, bad, seen, listed, unreadable = [], [], {}, set(), False
     for number, record in _records(path):
-        if isinstance(record, dict) and record.get("sku") is not None:
+        if not isinstance(record, dict):
+            unreadable = True
+        elif record.get("sku") is not None:
             listed.add(str(record["sku"]).strip())
         row = _row(number, record)
         if isinstance(row, BadRow):
@@ -109,4 +112,4 @@ def read_feed(path: Path) -> tuple[list[FeedRow], list[BadRow], set[str]]:
         else:
             seen[row.sku] = number
             rows.append(row)
-    return rows, bad, listed
+    return rows, bad, None if unreadable else listed

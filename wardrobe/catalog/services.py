@@ -39,6 +39,7 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
     duplicates: list[tuple[int, str, str]] = field(default_factory=list)  # line, sku, the sku it repeats
     withdrawn: list[str] = field(default_factory=list)  # the shop's products the feed no longer lists
+    withdrawal_skipped: bool = False  # a line could not be read: which products are gone is unknown
     bad: list[BadRow] = field(default_factory=list)
     queue_unavailable: bool = False
 
@@ -55,7 +56,7 @@ def import_feed(*, path: Path, shop: str, progress=None, partial: bool = False) 
     (no longer suggested) unless `partial` (a feed of changes only); a feed naming none is
     refused rather than read as a shop that sells nothing."""
     rows, bad, listed = read_feed(path)
-    if not listed and not partial:
+    if listed is not None and not listed and not partial:
         raise ValueError("the feed names no product (an empty or unreadable feed would withdraw the whole shop)")
     report = ImportReport(bad=list(bad))
     existing = {product.sku: product for product in Product.objects.filter(shop=shop)}
@@ -80,7 +81,8 @@ def import_feed(*, path: Path, shop: str, progress=None, partial: bool = False) 
                 queued.append(product.pk)
         if progress:
             progress(index, len(rows))
-    if not partial:
+    report.withdrawal_skipped = not partial and listed is None
+    if not partial and listed is not None:
         gone = Product.objects.filter(shop=shop, withdrawn=False).exclude(sku__in=listed)
         report.withdrawn = sorted(gone.values_list("sku", flat=True))
         gone.update(withdrawn=True, updated_at=timezone.now())

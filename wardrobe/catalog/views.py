@@ -21,7 +21,9 @@ PRODUCT_MEDIA = {"small": "thumb_small", "cutout": "cutout", "original": "origin
 def product_media(request, product_id, kind):
     if kind not in PRODUCT_MEDIA:
         return HttpResponse(status=404)
-    product = get_object_or_404(selectors.visible_products().only("id", PRODUCT_MEDIA[kind]), pk=product_id)
+    # A withdrawn product still shows in the outfits it is part of; a hidden one shows nowhere.
+    product = get_object_or_404(Product.objects.filter(hidden=False, status=Status.READY).only(
+        "id", PRODUCT_MEDIA[kind]), pk=product_id)
     return stored_file_response(getattr(product, PRODUCT_MEDIA[kind]).name, version=request.GET.get("v", ""))
 
 

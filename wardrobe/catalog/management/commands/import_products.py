@@ -38,5 +38,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  line {line}: {sku} has the same photo as {other}; skipped")
         for bad in report.bad:
             self.stdout.write(f"  line {bad.line}: {bad.reason}")
+        if report.withdrawal_skipped:
+            self.stdout.write("Some lines could not be read, so no product was withdrawn; mend them and import again.")
         if report.queue_unavailable:
             self.stdout.write("The task queue is away: the photos are analysed when it is back.")
