@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from inference import taxonomy
 from wardrobe import services
 from wardrobe.archives import ArchiveRefused, unsafe_name_reason
+from wardrobe.csv_records import records
 from wardrobe.models import Item
 from wardrobe.portability import ID_NAMESPACE, ImportRefused, ImportReport, from_spreadsheet_cell
 from wardrobe.uploads import PhotoRejected, check_photo
@@ -168,17 +169,12 @@ def _import_sheet(*, owner, reader, photos, report, stored, created) -> None:
     quota = services._Quota(owner)
     seen: dict[str, int] = {}
     line = 1  # the header's
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:  # a field over the csv module's limit, a NUL byte
-            # line_num counts the lines read before the one that failed; reading goes on after it
-            line = reader.line_num + 1
+    for last_line, row, error in records(reader):
+        if error is not None:
+            line = last_line
             report.bad_rows.append({"line": line, "reason": _("not readable as CSV (%(error)s)") % {"error": error}})
             continue
-        start, line = line + 1, reader.line_num
+        start, line = line + 1, last_line
         if start - 1 > MAX_ROWS:
             report.bad_rows.append({"line": start, "reason": _("more than %(count)d rows: the rest was not read") % {
                 "count": MAX_ROWS}})

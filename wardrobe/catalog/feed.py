@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
 from wardrobe.catalog.models import CLOSET_CURRENCY
+from wardrobe.csv_records import records
 
 COLUMNS = ("sku", "name", "brand", "price", "currency", "url", "image")
 REQUIRED = ("sku", "name", "price", "url", "image")
@@ -54,16 +55,8 @@ def _records(path: Path):
     missing = [column for column in REQUIRED if column not in (reader.fieldnames or [])]
     if missing:
         raise ValueError(f"the feed's header lacks {', '.join(missing)} (columns: {', '.join(COLUMNS)})")
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:  # a field over the csv module's limit, a NUL byte
-            # line_num counts the lines read before the one that failed; reading goes on after it
-            yield reader.line_num + 1, BadRow(reader.line_num + 1, f"not readable as CSV ({error})")
-            continue
-        yield reader.line_num, record
+    for line, record, error in records(reader):
+        yield line, record if error is None else BadRow(line, f"not readable as CSV ({error})")
 
 
 def _row(number: int, record) -> FeedRow | BadRow:
