@@ -158,9 +158,8 @@ class ItemAdmin(admin.ModelAdmin):
         item = get_object_or_404(Item, pk=item_id)
         try:
             services.remove_defect(item=item, index=index, reviewer=request.user, key=request.GET.get("box", ""))
-        except services.BoxChanged:
-            self.message_user(request, _("The boxes changed since this page was drawn (the photo was analysed "
-                                         "again); nothing was removed. Look again."), messages.WARNING)
+        except services.BoxChanged as changed:
+            self.message_user(request, str(changed), messages.WARNING)
             return redirect(reverse("admin:wardrobe_item_change", args=[item.pk]))
         except ValueError:
             raise Http404

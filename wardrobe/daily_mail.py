@@ -1,6 +1,7 @@
 """What "today's outfit" says: the mail (HTML with the collage inline, and plain text) and
 the webhook's JSON, in the owner's language (the caller sets it)."""
 
+import contextlib
 import io
 import logging
 from email.mime.image import MIMEImage
@@ -130,17 +131,14 @@ def send(*, owner, outfit, on, weather=None) -> None:
 
     mail = message(owner=owner, outfit=outfit, on=on, weather=weather)
     connection = get_connection(fail_silently=False)
-    connection.open()
+    connection.open()  # an OSError here: nothing was handed over
     try:
-        mail.connection = connection
-        mail.send(fail_silently=False)
+        connection.send_messages([mail])
     except OSError as error:  # smtplib's errors are OSErrors too
         raise MaybeSent(str(error)) from error
     finally:
-        try:
+        with contextlib.suppress(OSError):
             connection.close()
-        except OSError:
-            pass
 
 
 def webhook_payload(*, owner, outfit, on) -> dict:

@@ -19,6 +19,7 @@ MEDIA_KINDS = {
     "original": "original", "image": "image", "small": "thumb_small",
     "medium": "thumb_medium", "cutout": "cutout", "cutout-small": "cutout_small", "mask": "mask",
 }
+PRODUCT_MEDIA = {"small": "thumb_small", "cutout": "cutout", "original": "original"}  # a shop product's
 
 
 def media_version(name: str) -> str:

@@ -308,7 +308,12 @@ def _recaption(item: Item) -> set[str]:
 
 
 class BoxChanged(ValueError):
-    """The box at that place is not the one the page showed (the photo was analysed again)."""
+    """The box at that place is not the one the page showed (the photo was analysed again);
+    its text is for the person."""
+
+    def __init__(self):
+        super().__init__(_("The boxes changed since this page was drawn (the photo was analysed again); "
+                           "nothing was removed. Look again."))
 
 
 def defect_key(defect: dict) -> str:
@@ -327,7 +332,7 @@ def remove_defect(*, item: Item, index: int, reviewer=None, key: str = "") -> It
     if not 0 <= index < len(item.defects):
         raise ValueError(f"no defect {index}")
     if key and defect_key(item.defects[index]) != key:
-        raise BoxChanged(f"defect {index} is not the box shown")
+        raise BoxChanged()
     item.defects = item.defects[:index] + item.defects[index + 1:]
     columns = {"defects"} | _recaption(item)
     if reviewer is None:

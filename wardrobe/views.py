@@ -182,9 +182,8 @@ def item_remove_defect(request, item_id, index):
     item = _owned_item(request, item_id)
     try:
         services.remove_defect(item=item, index=index, key=request.GET.get("box", ""))
-    except services.BoxChanged:
-        messages.error(request, _("The boxes changed since this page was drawn (the photo was analysed "
-                                  "again); nothing was removed. Look again."))
+    except services.BoxChanged as changed:
+        messages.error(request, str(changed))
         return redirect("item-detail", item_id=item.pk)
     except ValueError:
         raise Http404("no such box")

@@ -17,7 +17,6 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 
-
 class WebhookRefused(Exception):
     """The URL may not be called (scheme, address) or answered "no" (4xx): no retry mends it."""
 

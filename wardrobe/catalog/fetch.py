@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils.encoding import iri_to_uri
 
 from wardrobe.net import TooSlow, read_within
 from wardrobe.uploads import CheckedPhoto, PhotoRejected, check_photo
@@ -33,12 +34,11 @@ _opener = urllib.request.build_opener(_HttpOnlyRedirects)
 
 def _ascii_url(url: str) -> str:
     """The address as a request line can carry it: a shop's Korean file name percent-encoded
-    (what is encoded already stays as it is)."""
+    (what is encoded already stays as it is), a Korean host name in IDNA."""
     parts = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit(parts._replace(
-        netloc=parts.netloc.encode("idna").decode("ascii") if not parts.netloc.isascii() else parts.netloc,
-        path=urllib.parse.quote(parts.path, safe="/%:@!$&'()*+,;=~"),
-        query=urllib.parse.quote(parts.query, safe="/%:@!$&'()*+,;=~?")))
+    if not parts.netloc.isascii():
+        parts = parts._replace(netloc=parts.netloc.encode("idna").decode("ascii"))
+    return iri_to_uri(urllib.parse.urlunsplit(parts))
 
 
 def _download(url: str) -> bytes:

@@ -9,11 +9,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from wardrobe.catalog import selectors, services
 from wardrobe.catalog.models import Product, Status
-from wardrobe.media import stored_file_response
+from wardrobe.media import PRODUCT_MEDIA, stored_file_response
 from wardrobe.selectors import item_embedding
 from wardrobe.uploads import PhotoRejected
 
-PRODUCT_MEDIA = {"small": "thumb_small", "cutout": "cutout", "original": "original"}
 
 
 @login_required

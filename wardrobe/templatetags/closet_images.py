@@ -5,7 +5,7 @@ the file's version, so a photo analysed again is fetched again."""
 from django import template
 from django.urls import reverse
 
-from wardrobe.media import MEDIA_KINDS, versioned
+from wardrobe.media import MEDIA_KINDS, PRODUCT_MEDIA, versioned
 
 register = template.Library()
 
@@ -35,6 +35,4 @@ def item_media(item, kind: str) -> str:
 
 @register.simple_tag
 def product_media(product, kind: str) -> str:
-    from wardrobe.catalog.views import PRODUCT_MEDIA
-
     return versioned(reverse("product-media", args=[product.pk, kind]), _name(getattr(product, PRODUCT_MEDIA[kind])))

@@ -31,29 +31,26 @@ class Command(BaseCommand):
                 writer.writerow([str(item.pk), f"user-{item.owner_id}", label, "False", source])
                 written += 1
         self.stdout.write(f"wrote {written} labelled photos to {out}")
+        self.stdout.write(f"wrote {self._condition(out / 'condition', condition_labels())} condition labels "
+                          f"to {out / 'condition'}")
         if self.skipped:
             self.stdout.write(f"skipped {len(self.skipped)} whose photo is gone or unreadable: "
                               + ", ".join(self.skipped[:10]) + (" ..." if len(self.skipped) > 10 else ""))
-        self.stdout.write(f"wrote {self._condition(out / 'condition', condition_labels())} condition labels "
-                          f"to {out / 'condition'}")
 
     def _write_photo(self, item, target: Path) -> bool:
-        """The processed photo; for a failed item, its upload made a JPEG like the processed
-        ones. False (and noted) when it is gone, e.g. deleted while the export ran."""
-        from PIL import Image
-
-        from inference.images import encode, fit_within, open_rgb
-        from inference.pipeline import IMAGE_SIDE
+        """The processed photo; for a failed item, its upload made a JPEG by the pipeline's own
+        first step. False (and noted) when it is gone, e.g. deleted while the export ran."""
+        from inference.pipeline import NormalizeStep, Photo, PhotoError
 
         try:
-            if item.image:
-                with default_storage.open(item.image.name, "rb") as photo:
-                    target.write_bytes(photo.read())
-            else:
-                with default_storage.open(item.original.name, "rb") as photo:
-                    image = fit_within(open_rgb(photo.read()), IMAGE_SIDE)
-                target.write_bytes(encode(image, "JPEG", quality=88))
-        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:  # gone, undecodable
+            with default_storage.open((item.image or item.original).name, "rb") as photo:
+                data = photo.read()
+            if not item.image:
+                normalized = Photo(source=data)
+                NormalizeStep().run(normalized)
+                data = normalized.artifacts["image"]
+            target.write_bytes(data)
+        except (OSError, PhotoError) as error:  # gone, or an upload nothing can decode
             self.skipped.append(f"{item.pk} ({type(error).__name__})")
             return False
         return True
